@@ -1,0 +1,46 @@
+# The README's commands. Everything runs from .venv/, created on first use.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_PY := $(VENV)/.installed
+STAMP_JS := static/vendor/.copied
+
+.PHONY: run test deps lint format faults bench clean
+
+# Web, worker and beat together (Procfile, through honcho). Embedded default: SQLite and a
+# filesystem broker under var/; set DATABASE_URL / CELERY_BROKER_URL to use real servers.
+run: deps
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --if-empty
+	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev} $(BIN)/honcho start
+
+# The whole suite. Uses DATABASE_URL and CELERY_BROKER_URL when set, else SQLite and the
+# filesystem broker; pytest's header says which.
+test: deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: deps
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+deps: $(STAMP_PY) $(STAMP_JS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_PY): $(BIN)/python requirements.txt requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(STAMP_JS): package.json package-lock.json scripts/copy-vendor.mjs
+	npm ci --no-audit --no-fund --loglevel=error
+	npm run --silent vendor
+	touch $@
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor

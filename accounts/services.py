@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import ThrottleHit, User
+from outbox.models import OutboundEmail
+from outbox.services import email_queue
+
+STAFF_ROLES = (User.Role.ADMIN, User.Role.MANAGER)
+
+
+def client_ip(request: HttpRequest) -> str:
+    if settings.USE_X_FORWARDED_FOR:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            # The proxy appends the address it saw; earlier entries are whatever the client sent.
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def throttle_blocked_until(*, scope: str, key: str, limit: int, window: timedelta) -> datetime | None:
+    """When `limit` hits fell within `window`, the key is blocked for `window` after the last.
+
+    Reads the newest `limit` hits in one query: the block starts at the hit that reached the
+    limit and lasts a full window from it, whatever the spread of the earlier ones.
+    """
+    recent = list(ThrottleHit.objects.filter(scope=scope, key=key).order_by("-at").values_list("at", flat=True)[:limit])
+    if len(recent) < limit or recent[0] - recent[-1] > window:
+        return None
+    until = recent[0] + window
+    return until if until > timezone.now() else None
+
+
+def throttle_hit(*, scope: str, key: str) -> None:
+    ThrottleHit.objects.create(scope=scope, key=key)
+
+
+def throttle_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
+    deleted, _ = ThrottleHit.objects.filter(at__lt=timezone.now() - older_than).delete()
+    return deleted
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    user: User | None = None
+    locked_until: datetime | None = None
+
+
+def sign_in_attempt(*, request: HttpRequest, email: str, password: str, scope: str = "staff") -> SignInResult:
+    """Check the lockouts, then the password; count a failure against the account and the IP.
+
+    While locked, even the right password is refused, so guessing gains nothing.
+    """
+    email_key = email.strip().lower()
+    ip_key = client_ip(request)
+    lockout = settings.SIGN_IN_LOCKOUT
+    limits = (
+        (f"{scope}-sign-in-account", email_key, settings.SIGN_IN_FAILURES_PER_ACCOUNT),
+        (f"{scope}-sign-in-ip", ip_key, settings.SIGN_IN_FAILURES_PER_IP),
+    )
+    for throttle_scope, key, limit in limits:
+        until = throttle_blocked_until(scope=throttle_scope, key=key, limit=limit, window=lockout)
+        if until:
+            return SignInResult(locked_until=until)
+    user = authenticate(request, username=email_key, password=password)
+    if user is None:
+        for throttle_scope, key, _ in limits:
+            throttle_hit(scope=throttle_scope, key=key)
+        return SignInResult()
+    return SignInResult(user=user)
+
+
+PASSWORD_RESET_REQUESTS_PER_HOUR = 5
+
+
+def password_reset_request(*, email: str) -> None:
+    """Queue a reset email for an active staff account. Says nothing about whether one exists;
+    at most five a hour per address, so the form cannot be used to flood an inbox."""
+    address = email.strip().lower()
+    if throttle_blocked_until(
+        scope="password-reset", key=address, limit=PASSWORD_RESET_REQUESTS_PER_HOUR, window=timedelta(hours=1)
+    ):
+        return
+    throttle_hit(scope="password-reset", key=address)
+    user = User.objects.filter(email__iexact=address, is_active=True, role__in=STAFF_ROLES).first()
+    if user is None:
+        return
+    email_queue(
+        key=f"password-reset:{user.pk}:{uuid.uuid4().hex}",
+        kind=OutboundEmail.Kind.PASSWORD_RESET,
+        to_email=user.email,
+        user=user,
+    )

@@ -1,0 +1,16 @@
+"""The test suite: fast password hashing, eager Celery unless a test starts a real worker."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+from .base import SECRET_KEY, STORAGES
+
+SECRET_KEY = SECRET_KEY or "test-only-key-never-used-in-production-5d2a8e4f71"
+# Tests create many users; argon2 stays first in base.py (asserted by a test).
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# live_server cannot serve a manifest that collectstatic never wrote.
+# Static files come from the finders here; there is no collectstatic output to serve.
+STATIC_ROOT = None
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", include("today.urls")),
+    path("accounts/", include("accounts.urls")),
+    # The admin signs in through the throttled staff sign-in page, not a second, unthrottled one.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:sign_in", query_string=True)),
+    path("admin/", admin.site.urls),
+    path("", include("ops.urls")),
+]
+
+admin.site.site_header = "Rapport administration"
+admin.site.site_title = "Rapport admin"

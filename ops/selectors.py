@@ -1,0 +1,59 @@
+"""What /healthz reports. Each probe has its own deadline so the whole answer stays under 3 s."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from ops.models import Heartbeat
+from ops.services import BEAT
+
+BROKER_DEADLINE_S = 2.0
+
+
+def database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:
+        return False
+
+
+def _broker_connect() -> bool:
+    from config.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=BROKER_DEADLINE_S)
+        return True
+
+
+# One long-lived thread: a probe that hangs past its deadline is abandoned, not waited for.
+_probe_pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="healthz")
+
+
+def broker_ok() -> bool:
+    future = _probe_pool.submit(_broker_connect)
+    try:
+        return future.result(timeout=BROKER_DEADLINE_S)
+    except Exception:
+        return False
+
+
+def beat_last_tick_age_s() -> float | None:
+    at = Heartbeat.objects.filter(name=BEAT).values_list("at", flat=True).first()
+    return round((timezone.now() - at).total_seconds(), 1) if at else None
+
+
+def health_report() -> dict[str, Any]:
+    database = database_ok()
+    report: dict[str, Any] = {
+        "database": "ok" if database else "unavailable",
+        "broker": "ok" if broker_ok() else "unavailable",
+        "beat_last_tick_age_s": beat_last_tick_age_s() if database else None,
+    }
+    report["status"] = "ok" if database and report["broker"] == "ok" else "unavailable"
+    return report
