@@ -12,7 +12,8 @@ STAMP_JS := static/vendor/.copied
 run: deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
-	DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev} $(BIN)/honcho start
+	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev} \
+		$(BIN)/honcho start
 
 # The whole suite. Uses DATABASE_URL and CELERY_BROKER_URL when set, else SQLite and the
 # filesystem broker; pytest's header says which.
