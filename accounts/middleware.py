@@ -30,3 +30,17 @@ class SessionLifetimeMiddleware:
             if signed_in_at is None or timezone.now().timestamp() - signed_in_at > lifetime.total_seconds():
                 logout(request)
         return self.get_response(request)
+
+
+class UserTimeZoneMiddleware:
+    """Show and read dates and times in the signed-in person's own time zone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            timezone.activate(request.user.zone)
+        else:
+            timezone.deactivate()
+        return self.get_response(request)

@@ -6,7 +6,6 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,13 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import PasswordResetRequestForm, SignInForm
 from accounts.services import password_reset_request
-
-
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
+from ui.http import safe_next_url
 
 
 @sensitive_post_parameters("password")
@@ -28,13 +21,13 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 @never_cache
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_staff_member:
-        return redirect(_safe_next(request, "/"))
+        return redirect(safe_next_url(request, "/"))
     form = SignInForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid() and form.user is not None:
         login(request, form.user)
-        return redirect(_safe_next(request, "/"))
+        return redirect(safe_next_url(request, "/"))
     status = 429 if form.has_error("__all__", "locked") else 200
-    return render(request, "accounts/sign_in.html", {"form": form, "next": _safe_next(request, "")}, status=status)
+    return render(request, "accounts/sign_in.html", {"form": form, "next": safe_next_url(request, "")}, status=status)
 
 
 @require_POST

@@ -1,13 +1,19 @@
-"""Demo data for trying Rapport out: `manage.py seed_demo`. Idempotent: a second run changes nothing."""
+"""Demo data for trying Rapport out: `manage.py seed_demo`. Idempotent: a second run changes
+nothing. Dates are relative to today, so the demo always has something due."""
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
+from crm import services as crm
+from crm.models import ActionItem, Client, Interaction
 
 DEFAULT_DEMO_PASSWORD = "rapport-demo-2026"  # noqa: S105 (documented demo value, refused without DEBUG)
 
@@ -54,7 +60,126 @@ def seed_people(*, password: str) -> DemoPeople:
     return DemoPeople(admin=admin, managers=managers)
 
 
+# name, industry, status, time zone, cadence, manager index, mood (sentiment drift), days since contact
+CLIENTS = [
+    ("Northwind Logistics", "Logistics", "active", "Europe/London", 14, 0, "happy", 3),
+    ("Bluefin Health", "Healthcare", "active", "America/New_York", 7, 0, "falling", 12),
+    ("Harbor & Pine Architects", "Architecture", "active", "Europe/London", 21, 0, "steady", 30),
+    ("Kestrel Energy", "Energy", "active", "Europe/Berlin", 14, 1, "unhappy", 2),
+    ("Lumen Analytics", "Software", "prospect", "America/Los_Angeles", 10, 0, "happy", 6),
+    ("Orchard Retail Group", "Retail", "active", "Europe/London", 14, 1, "steady", 9),
+    ("Quayside Bank", "Financial services", "active", "Europe/London", 7, 0, "escalated", 4),
+    ("Redwood Schools Trust", "Education", "dormant", "Europe/London", 60, 1, "steady", 75),
+    ("Silverline Media", "Media", "active", "Australia/Sydney", 14, 1, "happy", 16),
+    ("Tidewater Foods", "Food and drink", "former", "America/New_York", 90, 0, "steady", 110),
+    ("Vantage Robotics", "Manufacturing", "active", "Asia/Singapore", 14, 0, "rising", 20),
+    ("Willow Insurance", "Insurance", "active", "Europe/Berlin", 30, 1, "happy", 1),
+]
+FIRST = ["Amara", "Ben", "Chloé", "Dev", "Elena", "Felix", "Grace", "Hiro", "Isla", "Jonas", "Kofi", "Lena", "Marta"]
+LAST = ["Okafor", "Lindqvist", "Moreau", "Sharma", "Rossi", "Weber", "Nakamura", "Byrne", "Costa", "Novak"]
+TITLES = ["Head of Operations", "CTO", "Product Owner", "Finance Director", "Programme Manager", "CEO"]
+TOPICS = [
+    ("Weekly sync on delivery", "Walked through the sprint; questions on the reporting timeline."),
+    ("Steering committee", "Reviewed milestones and budget burn; agreed next priorities."),
+    ("Call about the data migration", "Client worried about downtime during cut-over."),
+    ("Workshop on requirements", "Captured three new reporting needs; one may be a change request."),
+    ("Quarterly business review", "Shared KPIs against targets; discussed renewal."),
+    ("Quick check-in call", "All fine; they asked for the updated plan by Friday."),
+    ("Escalation: missed deadline", "Frustration about the slipped integration date; agreed a recovery plan."),
+]
+MOODS = {
+    "happy": [4, 5, 4, 5, 5, 4, 5, 4, 5],
+    "steady": [3, 4, 3, 3, 4, 3, 4, 3, 3],
+    "falling": [5, 5, 4, 4, 3, 3, 2, 2, 1],
+    "rising": [2, 2, 3, 3, 3, 4, 4, 4, 5],
+    "unhappy": [3, 2, 2, 1, 2, 2, 1, 2, 1],
+    "escalated": [4, 4, 3, 3, 2, 1, 2, 3, 3],
+}
+
+
+def seed_crm(*, people: DemoPeople, progress: Progress) -> list[Client]:
+    rng = random.Random(2026)  # noqa: S311 (demo data, not security)
+    now = timezone.now()
+    clients = []
+    for index, (name, industry, status, zone, cadence, manager_index, mood, since) in enumerate(CLIENTS):
+        existing = Client.objects.filter(name=name).first()
+        if existing:
+            clients.append(existing)
+            continue
+        with transaction.atomic():
+            manager = people.managers[manager_index]
+            client = crm.client_create(
+                name=name,
+                account_manager=manager,
+                team=[people.managers[1 - manager_index]] if index % 3 == 0 else [],
+                status=status,
+                industry=industry,
+                website=f"https://{name.split()[0].lower()}.example.com",
+                time_zone=zone,
+                checkin_cadence_days=cadence,
+                goals="Deliver the new platform before the spring peak.\nCut manual reporting by half.",
+                kpis="On-time milestones ≥ 90%\nSupport tickets resolved within 2 days",
+            )
+            contacts = [
+                crm.contact_create(
+                    client=client,
+                    name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                    email=f"contact{n}@{name.split()[0].lower()}.example.com",
+                    phone=f"+44 20 7946 {rng.randint(1000, 9999)}",
+                    title=TITLES[(index + n) % len(TITLES)],
+                    receives_reports=n == 0,
+                )
+                for n in range(2 + index % 3)
+            ]
+            moods = MOODS[mood]
+            count = 4 + index % 5
+            for n in range(count):
+                # Spread over 120 days, the newest `since` days ago.
+                days_ago = since + (count - 1 - n) * (120 - since) // max(count, 1)
+                title, detail = TOPICS[(index + n) % len(TOPICS)]
+                escalated = mood == "escalated" and n == count - 3
+                crm.interaction_log(
+                    client=client,
+                    logged_by=manager,
+                    kind=[Interaction.Kind.MEETING, Interaction.Kind.CALL, Interaction.Kind.VIDEO][n % 3],
+                    occurred_at=now - timedelta(days=days_ago, hours=rng.randint(1, 6)),
+                    duration_minutes=rng.choice([15, 30, 45, 60]),
+                    summary=f"{title}. {detail}",
+                    notes="**Next steps** agreed:\n\n- confirm the plan\n- share the minutes",
+                    sentiment=moods[-count + n],
+                    concerns="Timeline pressure before the spring peak." if moods[-count + n] <= 2 else "",
+                    flag=Interaction.Flag.ESCALATION if escalated else "",
+                    resolution="Recovery plan agreed with weekly calls." if escalated else "",
+                    shared_with_client=n % 2 == 0,
+                    attendees=contacts[: 1 + n % len(contacts)],
+                    staff_present=[manager],
+                    action_items=[
+                        crm.ActionItemDraft(
+                            text=f"Send the updated plan to {client.name}",
+                            owner=manager,
+                            due_on=(now - timedelta(days=days_ago - 5)).date(),
+                        ),
+                        crm.ActionItemDraft(
+                            text="Confirm test environment access",
+                            owner_side=ActionItem.Side.CLIENT,
+                            owner_contact=contacts[0],
+                            due_on=(now - timedelta(days=days_ago - 10)).date(),
+                        ),
+                    ]
+                    if n >= count - 2
+                    else [],
+                )
+            # Promises from the meeting before last were kept; the newest stay open (overdue where
+            # that meeting was more than a few days ago).
+            latest = client.interactions.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+            ActionItem.objects.filter(client=client, interaction__occurred_at__lt=latest).update(done_at=now)
+        clients.append(client)
+        progress(f"client {index + 1}/{len(CLIENTS)}: {name}")
+    return clients
+
+
 def seed_demo(*, password: str, progress: Progress) -> DemoPeople:
     progress("people: an admin and two project managers")
     people = seed_people(password=password)
+    seed_crm(people=people, progress=progress)
     return people

@@ -1,0 +1,188 @@
+"""Reads for the manager pages. Every query starts from a scoped queryset: a manager sees a client
+when they are its account manager or on its team, an admin sees every client, nobody else sees
+any. Views fetch single objects with get_object_or_404(<scoped queryset>, pk=…)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.models import User
+from crm.models import ActionItem, CheckIn, Client, Contact, Interaction
+from ui.pagination import Page, SortKey, keyset_page
+
+
+def client_scope(*, user: User, prefix: str = "") -> Q:
+    """The condition for "clients this user may see", optionally reached through a relation
+    (prefix "client__" for contacts, interactions, …)."""
+    if user.is_admin:
+        return Q()
+    if not user.is_staff_member:
+        return Q(pk__in=[])
+    on_team = Client.team.through.objects.filter(client_id=OuterRef(f"{prefix}pk" if prefix else "pk"), user=user)
+    return Q(**{f"{prefix}account_manager": user}) | Q(Exists(on_team))
+
+
+def clients_for_user(*, user: User) -> QuerySet[Client]:
+    return Client.objects.filter(client_scope(user=user)).select_related("account_manager")
+
+
+def _through_client(model: type, user: User) -> QuerySet:
+    return model.objects.filter(client__in=clients_for_user(user=user).values("pk"))
+
+
+def contacts_for_user(*, user: User) -> QuerySet[Contact]:
+    return _through_client(Contact, user).select_related("client")
+
+
+def interactions_for_user(*, user: User) -> QuerySet[Interaction]:
+    return _through_client(Interaction, user).select_related("client", "logged_by")
+
+
+def action_items_for_user(*, user: User) -> QuerySet[ActionItem]:
+    return _through_client(ActionItem, user).select_related("client", "owner", "owner_contact")
+
+
+def checkins_for_user(*, user: User) -> QuerySet[CheckIn]:
+    return _through_client(CheckIn, user).select_related("client", "owner")
+
+
+# The client list ---------------------------------------------------------------------------
+
+CLIENT_SORTS = {
+    "name": ("Name", SortKey(Lower("name"), "str")),
+    "last_contact": ("Longest since contact", SortKey(F("last_contacted_at"), "datetime")),
+    "-last_contact": ("Most recently contacted", SortKey(F("last_contacted_at"), "datetime", descending=True)),
+    "next_checkin": ("Next check-in", SortKey(F("next_checkin_due"), "date")),
+}
+CLIENT_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ClientFilters:
+    q: str = ""
+    status: str = ""
+    account_manager: int | None = None
+    overdue: bool = False
+    archived: bool = False
+    sort: str = "name"
+
+
+def client_list(*, user: User, filters: ClientFilters) -> QuerySet[Client]:
+    clients = clients_for_user(user=user).filter(archived_at__isnull=not filters.archived)
+    if filters.q:
+        term = filters.q.strip()
+        matching_contact = Contact.objects.filter(client_id=OuterRef("pk")).filter(
+            Q(name__icontains=term) | Q(email__icontains=term)
+        )
+        clients = clients.filter(Q(name__icontains=term) | Q(Exists(matching_contact)))
+    if filters.status:
+        clients = clients.filter(status=filters.status)
+    if filters.account_manager:
+        clients = clients.filter(account_manager_id=filters.account_manager)
+    if filters.overdue:
+        clients = clients.filter(next_checkin_due__lt=timezone.localdate())
+    return clients
+
+
+def client_list_page(*, user: User, filters: ClientFilters, cursor: str | None) -> Page[Client]:
+    _, sort = CLIENT_SORTS.get(filters.sort, CLIENT_SORTS["name"])
+    return keyset_page(client_list(user=user, filters=filters), sort=sort, cursor=cursor, size=CLIENT_PAGE_SIZE)
+
+
+def account_managers_for_filter(*, user: User) -> QuerySet[User]:
+    """The people the account-manager filter offers: those who manage a client this user sees."""
+    return User.objects.filter(managed_clients__in=clients_for_user(user=user).values("pk")).distinct()
+
+
+# The client page -----------------------------------------------------------------------------
+
+TIMELINE_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class ClientPage:
+    client: Client
+    team: list[User]
+    contacts: list[Contact]
+    open_action_items: list[ActionItem]
+    open_checkins: list[CheckIn]
+    timeline: Page[Interaction]
+
+
+def client_page(*, client: Client, cursor: str | None) -> ClientPage:
+    """Everything the client page shows, fetched up front (a fixed number of queries)."""
+    return ClientPage(
+        client=client,
+        team=list(client.team.all()),
+        contacts=list(client.contacts.all()),
+        open_action_items=list(
+            client.action_items.filter(done_at__isnull=True).select_related("owner", "owner_contact")
+        ),
+        open_checkins=list(client.checkins.filter(state=CheckIn.State.DUE).select_related("owner")),
+        timeline=keyset_page(
+            client.interactions.all(),
+            sort=SortKey(F("occurred_at"), "datetime", descending=True),
+            cursor=cursor,
+            size=TIMELINE_PAGE_SIZE,
+        ),
+    )
+
+
+# The log-an-interaction form ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LogChoices:
+    """Who can be picked in the log form: the client's contacts, and our staff who can be
+    present or own an action item (the account manager, the team and the person logging)."""
+
+    contacts: list[Contact]
+    staff: list[User]
+
+    @property
+    def primary_contact(self) -> Contact | None:
+        return next((contact for contact in self.contacts if contact.is_primary), None)
+
+
+def log_choices(*, client: Client, user: User) -> LogChoices:
+    """One UNION query for every list the log form offers: it is the page managers use most,
+    and its POST must stay within its query budget whatever the size of the team."""
+    contacts = (
+        Contact.objects.filter(client=client).order_by().values_list("pk", "name", "is_primary", Value("contact"))
+    )
+    staff = (
+        User.objects.filter(Q(pk=client.account_manager_id) | Q(team_clients=client) | Q(pk=user.pk), is_active=True)
+        .order_by()
+        .annotate(primary=Value(False), kind=Value("staff"))
+        .values_list("pk", "full_name", "primary", "kind")
+    )
+    rows = sorted(contacts.union(staff), key=lambda row: (row[3], str(row[1]).lower()))
+    return LogChoices(
+        contacts=[
+            Contact(pk=pk, client=client, name=name, is_primary=primary)
+            for pk, name, primary, kind in rows
+            if kind == "contact"
+        ],
+        staff=[User(pk=pk, full_name=name) for pk, name, _, kind in rows if kind == "staff"],
+    )
+
+
+# My action items ------------------------------------------------------------------------------
+
+ACTION_ITEM_VIEWS = {"open": "Open", "overdue": "Overdue", "done": "Done"}
+
+
+def my_action_items(*, user: User, show: str, today: date) -> QuerySet[ActionItem]:
+    """Our-side action items the user owns, at clients they can still see."""
+    items = action_items_for_user(user=user).filter(owner=user, owner_side=ActionItem.Side.US)
+    if show == "done":
+        return items.filter(done_at__isnull=False).order_by("-done_at", "-pk")
+    items = items.filter(done_at__isnull=True)
+    if show == "overdue":
+        items = items.filter(due_on__lt=today)
+    return items.order_by(F("due_on").asc(nulls_last=True), "pk")

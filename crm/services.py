@@ -1,0 +1,395 @@
+"""Changes to client relationships. Each function is one transaction and keeps the derived
+fields on Client (last contacted, next check-in due) current, explicitly, never by signals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from accounts.models import User
+from crm.models import ActionItem, CheckIn, Client, Contact, Interaction, Participant
+
+RECOVERY_CADENCE_DAYS = 7
+
+
+def local_date(*, moment: datetime, client: Client) -> date:
+    """The calendar day a moment falls on where the client is."""
+    return timezone.localtime(moment, client.zone).date()
+
+
+def client_refresh_contact_dates(*, client: Client) -> None:
+    """Recompute the stored last-contacted and next-check-in fields from the rows they summarise."""
+    client.last_contacted_at = client.interactions.exclude(kind=Interaction.Kind.NOTE).aggregate(at=Max("occurred_at"))[
+        "at"
+    ]
+    client.next_checkin_due = client.checkins.filter(state=CheckIn.State.DUE).aggregate(on=Min("due_on"))["on"]
+    client.save(update_fields=["last_contacted_at", "next_checkin_due", "updated_at"])
+
+
+def checkin_schedule(
+    *, client: Client, due_on: date, kind: str = CheckIn.Kind.REGULAR, owner: User | None = None, reason: str = ""
+) -> CheckIn:
+    """Open a check-in. A client has one open regular check-in: scheduling another moves it."""
+    owner = owner or client.account_manager
+    if kind == CheckIn.Kind.REGULAR:
+        checkin, _ = CheckIn.objects.update_or_create(
+            client=client,
+            kind=kind,
+            state=CheckIn.State.DUE,
+            defaults={"due_on": due_on, "owner": owner, "reason": reason},
+        )
+    else:
+        checkin = CheckIn.objects.create(client=client, kind=kind, due_on=due_on, owner=owner, reason=reason)
+    client_refresh_contact_dates(client=client)
+    return checkin
+
+
+def _regular_checkin_base(client: Client) -> date:
+    """Regular check-ins count from the last contact, or from today for a client never contacted."""
+    if client.last_contacted_at:
+        return local_date(moment=client.last_contacted_at, client=client)
+    return local_date(moment=timezone.now(), client=client)
+
+
+def _team_set(client: Client, team: Iterable[User]) -> None:
+    client.team.set([member for member in team if member.pk != client.account_manager_id])
+
+
+@transaction.atomic
+def client_create(
+    *,
+    name: str,
+    account_manager: User,
+    team: Iterable[User] = (),
+    status: str = Client.Status.ACTIVE,
+    industry: str = "",
+    website: str = "",
+    time_zone: str = "UTC",
+    checkin_cadence_days: int = 14,
+    preferred_channel: str = Client.Channel.EMAIL,
+    goals: str = "",
+    kpis: str = "",
+    notes: str = "",
+) -> Client:
+    client = Client(
+        name=name,
+        account_manager=account_manager,
+        status=status,
+        industry=industry,
+        website=website,
+        time_zone=time_zone,
+        checkin_cadence_days=checkin_cadence_days,
+        preferred_channel=preferred_channel,
+        goals=goals,
+        kpis=kpis,
+        notes=notes,
+    )
+    client.full_clean()
+    client.save()
+    _team_set(client, team)
+    checkin_schedule(client=client, due_on=_regular_checkin_base(client) + timedelta(days=checkin_cadence_days))
+    return client
+
+
+CLIENT_FIELDS = {
+    "name",
+    "status",
+    "industry",
+    "website",
+    "time_zone",
+    "account_manager",
+    "checkin_cadence_days",
+    "preferred_channel",
+    "goals",
+    "kpis",
+    "notes",
+}
+
+
+@transaction.atomic
+def client_update(*, client: Client, team: Iterable[User] | None = None, **fields: object) -> Client:
+    """Update a client. A shorter cadence pulls the open regular check-in earlier; a new account
+    manager takes over the open check-ins; in recovery mode the cadence stays at most 7 days
+    and the chosen value is kept for when recovery ends."""
+    unknown = set(fields) - CLIENT_FIELDS
+    if unknown:
+        raise TypeError(f"client_update got unexpected fields: {', '.join(sorted(unknown))}")
+    previous_manager_id = client.account_manager_id
+    for name, value in fields.items():
+        setattr(client, name, value)
+    if client.in_recovery and client.checkin_cadence_days > RECOVERY_CADENCE_DAYS:
+        client.cadence_before_recovery = client.checkin_cadence_days
+        client.checkin_cadence_days = RECOVERY_CADENCE_DAYS
+    client.full_clean()
+    client.save()
+    if team is not None:
+        _team_set(client, team)
+    if client.account_manager_id != previous_manager_id:
+        client.checkins.filter(state=CheckIn.State.DUE, owner_id=previous_manager_id).update(
+            owner=client.account_manager
+        )
+    checkin_pull_within_cadence(client=client)
+    return client
+
+
+def checkin_pull_within_cadence(*, client: Client) -> None:
+    """Make sure the open regular check-in is no later than the cadence allows."""
+    latest = _regular_checkin_base(client) + timedelta(days=client.checkin_cadence_days)
+    current = client.checkins.filter(state=CheckIn.State.DUE, kind=CheckIn.Kind.REGULAR).first()
+    if current is None:
+        checkin_schedule(client=client, due_on=latest)
+    elif current.due_on > latest:
+        checkin_schedule(client=client, due_on=latest, owner=current.owner)
+    else:
+        client_refresh_contact_dates(client=client)
+
+
+@transaction.atomic
+def client_archive(*, client: Client) -> Client:
+    """Hide a client from lists and stop its check-ins; nothing is deleted."""
+    client.archived_at = timezone.now()
+    client.save(update_fields=["archived_at", "updated_at"])
+    client.checkins.filter(state=CheckIn.State.DUE).update(state=CheckIn.State.SKIPPED, closed_at=timezone.now())
+    client_refresh_contact_dates(client=client)
+    return client
+
+
+@transaction.atomic
+def client_restore(*, client: Client) -> Client:
+    client.archived_at = None
+    client.save(update_fields=["archived_at", "updated_at"])
+    today = local_date(moment=timezone.now(), client=client)
+    checkin_schedule(client=client, due_on=today + timedelta(days=client.checkin_cadence_days))
+    return client
+
+
+CONTACT_FIELDS = {"name", "email", "phone", "title", "is_primary", "receives_reports", "notes"}
+
+
+def _contact_save(contact: Contact) -> Contact:
+    """Save a contact, demoting any other primary first, and turn the database's uniqueness
+    rules into form-ready errors."""
+    contact.email = contact.email.strip().lower()
+    if contact.receives_reports:
+        contact.unsubscribed_at = None
+    contact.full_clean(exclude=["client", "user"], validate_constraints=False)
+    if contact.is_primary:
+        Contact.objects.filter(client=contact.client, is_primary=True).exclude(pk=contact.pk).update(is_primary=False)
+    try:
+        with transaction.atomic():
+            contact.save()
+    except IntegrityError:
+        raise ValidationError({"email": "Another contact at this client already has that email address."}) from None
+    return contact
+
+
+@transaction.atomic
+def contact_create(*, client: Client, name: str, **fields: object) -> Contact:
+    unknown = set(fields) - CONTACT_FIELDS
+    if unknown:
+        raise TypeError(f"contact_create got unexpected fields: {', '.join(sorted(unknown))}")
+    contact = Contact(client=client, name=name, **fields)
+    if not client.contacts.exists():
+        contact.is_primary = True  # a client's first contact is its primary one
+    return _contact_save(contact)
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **fields: object) -> Contact:
+    unknown = set(fields) - CONTACT_FIELDS
+    if unknown:
+        raise TypeError(f"contact_update got unexpected fields: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(contact, name, value)
+    return _contact_save(contact)
+
+
+@dataclass(frozen=True)
+class ActionItemDraft:
+    """An action item typed into the log form, before it exists."""
+
+    text: str
+    owner_side: str = ActionItem.Side.US
+    owner: User | None = None
+    owner_contact: Contact | None = None
+    due_on: date | None = None
+
+
+def _action_items_create(*, client: Client, interaction: Interaction | None, drafts: Sequence[ActionItemDraft]) -> None:
+    ActionItem.objects.bulk_create(
+        ActionItem(
+            client=client,
+            interaction=interaction,
+            text=draft.text,
+            owner_side=draft.owner_side,
+            owner=draft.owner if draft.owner_side == ActionItem.Side.US else None,
+            owner_contact=draft.owner_contact if draft.owner_side == ActionItem.Side.CLIENT else None,
+            due_on=draft.due_on,
+        )
+        for draft in drafts
+    )
+
+
+INTERACTION_FIELDS = {
+    "kind",
+    "occurred_at",
+    "duration_minutes",
+    "summary",
+    "notes",
+    "sentiment",
+    "concerns",
+    "flag",
+    "resolution",
+    "shared_with_client",
+}
+
+
+def _check_people_belong(client: Client, attendees: Sequence[Contact], drafts: Sequence[ActionItemDraft]) -> None:
+    owners = [draft.owner_contact for draft in drafts if draft.owner_contact is not None]
+    if any(contact.client_id != client.pk for contact in [*attendees, *owners]):
+        raise ValidationError({"attendees": "People from the client must be contacts of this client."})
+
+
+def _participants_add(interaction: Interaction, attendees: Sequence[Contact], staff: Sequence[User]) -> None:
+    Participant.objects.bulk_create(
+        [Participant(interaction=interaction, contact=contact) for contact in attendees]
+        + [Participant(interaction=interaction, user=user) for user in staff]
+    )
+
+
+def _client_contact_dates_after_log(client: Client, occurred_at: datetime) -> None:
+    """Move last contact on and recompute the next check-in in one UPDATE."""
+    next_due = (
+        CheckIn.objects.filter(client=OuterRef("pk"), state=CheckIn.State.DUE)
+        .order_by()
+        .values("client")
+        .annotate(first=Min("due_on"))
+        .values("first")
+    )
+    Client.objects.filter(pk=client.pk).update(
+        last_contacted_at=Greatest(Coalesce(F("last_contacted_at"), Value(occurred_at)), Value(occurred_at)),
+        next_checkin_due=Subquery(next_due),
+        updated_at=timezone.now(),
+    )
+
+
+def interaction_log(
+    *,
+    client: Client,
+    logged_by: User,
+    summary: str,
+    attendees: Sequence[Contact] = (),
+    staff_present: Sequence[User] = (),
+    action_items: Sequence[ActionItemDraft] = (),
+    next_checkin_on: date | None = None,
+    **fields: object,
+) -> Interaction:
+    """Record an interaction with everything that follows from it, in one transaction:
+    who was there, the action items, the regular check-in (and any follow-up already due)
+    completed, the next regular check-in scheduled (the date given, else last contact +
+    cadence), and the client's last-contacted date moved on.
+
+    Written statement by statement (bulk inserts, one UPDATE per table) because this is the
+    form managers submit most; everything is validated before the first write.
+    """
+    unknown = set(fields) - INTERACTION_FIELDS
+    if unknown:
+        raise TypeError(f"interaction_log got unexpected fields: {', '.join(sorted(unknown))}")
+    _check_people_belong(client, attendees, action_items)
+    interaction = Interaction(client=client, logged_by=logged_by, summary=summary, **fields)
+    # Foreign keys and check constraints are not re-checked here: the form chose them from the
+    # client's own lists, and the database enforces the constraints.
+    interaction.full_clean(exclude=["client", "logged_by"], validate_constraints=False)
+
+    with transaction.atomic(savepoint=False):
+        interaction.save()
+        _participants_add(interaction, attendees, staff_present)
+        _action_items_create(client=client, interaction=interaction, drafts=action_items)
+        if interaction.is_contact:
+            happened_on = local_date(moment=interaction.occurred_at, client=client)
+            last_contact = max(filter(None, [client.last_contacted_at, interaction.occurred_at]))
+            client.checkins.filter(
+                Q(kind=CheckIn.Kind.REGULAR) | Q(kind=CheckIn.Kind.FOLLOW_UP, due_on__lte=happened_on),
+                state=CheckIn.State.DUE,
+            ).update(state=CheckIn.State.DONE, completed_by=interaction, closed_at=timezone.now())
+            due_on = next_checkin_on or local_date(moment=last_contact, client=client) + timedelta(
+                days=client.checkin_cadence_days
+            )
+            CheckIn.objects.create(client=client, due_on=due_on, owner=client.account_manager)
+            _client_contact_dates_after_log(client, interaction.occurred_at)
+        elif next_checkin_on:
+            checkin_schedule(client=client, due_on=next_checkin_on)
+    return interaction
+
+
+@transaction.atomic
+def interaction_update(
+    *,
+    interaction: Interaction,
+    attendees: Sequence[Contact] | None = None,
+    staff_present: Sequence[User] | None = None,
+    **fields: object,
+) -> Interaction:
+    unknown = set(fields) - INTERACTION_FIELDS
+    if unknown:
+        raise TypeError(f"interaction_update got unexpected fields: {', '.join(sorted(unknown))}")
+    for name, value in fields.items():
+        setattr(interaction, name, value)
+    interaction.full_clean(exclude=["client", "logged_by"])
+    interaction.save()
+    if attendees is not None:
+        _check_people_belong(interaction.client, attendees, [])
+        interaction.attendees.set(attendees)
+    if staff_present is not None:
+        interaction.staff_present.set(staff_present)
+    client_refresh_contact_dates(client=interaction.client)
+    return interaction
+
+
+@transaction.atomic
+def action_item_complete(*, item: ActionItem) -> ActionItem:
+    if item.done_at is None:
+        item.done_at = timezone.now()
+        item.save(update_fields=["done_at"])
+    return item
+
+
+@transaction.atomic
+def action_item_reopen(*, item: ActionItem) -> ActionItem:
+    item.done_at = None
+    item.save(update_fields=["done_at"])
+    return item
+
+
+@transaction.atomic
+def checkin_reschedule(*, checkin: CheckIn, due_on: date) -> CheckIn:
+    if checkin.state != CheckIn.State.DUE:
+        raise ValidationError("Only an open check-in can be rescheduled.")
+    checkin.due_on = due_on
+    checkin.save(update_fields=["due_on"])
+    client_refresh_contact_dates(client=checkin.client)
+    return checkin
+
+
+@transaction.atomic
+def checkin_skip(*, checkin: CheckIn) -> CheckIn:
+    """Skip a check-in; a skipped regular one is replaced by the next, a cadence from today."""
+    if checkin.state != CheckIn.State.DUE:
+        raise ValidationError("Only an open check-in can be skipped.")
+    checkin.state = CheckIn.State.SKIPPED
+    checkin.closed_at = timezone.now()
+    checkin.save(update_fields=["state", "closed_at"])
+    client = checkin.client
+    if checkin.kind == CheckIn.Kind.REGULAR:
+        today = local_date(moment=timezone.now(), client=client)
+        checkin_schedule(client=client, due_on=today + timedelta(days=client.checkin_cadence_days))
+    else:
+        client_refresh_contact_dates(client=client)
+    return checkin
