@@ -66,6 +66,7 @@ class ClientFilterForm(forms.Form):
 
 
 class ClientForm(forms.ModelForm):
+    website = forms.URLField(max_length=300, required=False, assume_scheme="https")
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
     account_manager = forms.ModelChoiceField(queryset=staff_users())
     team = forms.ModelMultipleChoiceField(

@@ -324,6 +324,7 @@ def interaction_log(
             )
             CheckIn.objects.create(client=client, due_on=due_on, owner=client.account_manager)
             _client_contact_dates_after_log(client, interaction.occurred_at)
+            client.last_contacted_at = last_contact
         elif next_checkin_on:
             checkin_schedule(client=client, due_on=next_checkin_on)
     return interaction

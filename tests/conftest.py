@@ -50,8 +50,36 @@ def pm(db: Any) -> Any:
 
 @pytest.fixture
 def other_pm(db: Any) -> Any:
-    """A manager with no part in `pm`'s clients: everything of theirs is a 404 to her."""
+    """A manager with no part in `pm`'s clients: everything of theirs is a 404 to him."""
     return UserFactory(email="bob@rapport.test", full_name="Bob Otherteam")
+
+
+@pytest.fixture
+def teammate(db: Any) -> Any:
+    """A manager on the team of `pm`'s client, without being its account manager."""
+    return UserFactory(email="carol@rapport.test", full_name="Carol Teammate")
+
+
+@pytest.fixture
+def acme(pm: Any, teammate: Any) -> Any:
+    """`pm`'s client, with `teammate` on its team and one primary contact."""
+    from crm import services
+
+    client = services.client_create(
+        name="Acme Corp", account_manager=pm, team=[teammate], time_zone="Europe/London", checkin_cadence_days=14
+    )
+    services.contact_create(client=client, name="Jane Client", email="jane@acme.test")
+    return client
+
+
+@pytest.fixture
+def client_contact(acme: Any) -> Any:
+    """A portal user: a contact at `acme` with a client-contact login."""
+    user = UserFactory(role="client", email="jane@acme.test", full_name="Jane Client")
+    contact = acme.contacts.get(email="jane@acme.test")
+    contact.user = user
+    contact.save(update_fields=["user"])
+    return user
 
 
 # Browser tests: Debian's Chromium through Playwright, never a downloaded browser.

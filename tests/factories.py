@@ -16,3 +16,47 @@ class UserFactory(factory.django.DjangoModelFactory):
     full_name = factory.Faker("name")
     role = User.Role.MANAGER
     password = factory.django.Password(PASSWORD)
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Client"
+
+    name = factory.Sequence(lambda n: f"Client {n:04d}")
+    account_manager = factory.SubFactory(UserFactory)
+    time_zone = "Europe/London"
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Contact"
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"contact{n}@client.test")
+
+
+class InteractionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Interaction"
+
+    client = factory.SubFactory(ClientFactory)
+    summary = factory.Sequence(lambda n: f"Meeting number {n}")
+    sentiment = 4
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.ActionItem"
+
+    client = factory.SubFactory(ClientFactory)
+    text = factory.Sequence(lambda n: f"Action {n}")
+
+
+class CheckInFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.CheckIn"
+
+    client = factory.SubFactory(ClientFactory)
+    owner = factory.SelfAttribute("client.account_manager")
+    due_on = factory.LazyFunction(lambda: __import__("datetime").date.today())

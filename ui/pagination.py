@@ -75,7 +75,8 @@ def keyset_page(queryset: QuerySet[M], *, sort: SortKey, cursor: str | None, siz
     decoded = _decode(cursor, sort.kind) if cursor else None
     forward = decoded is None or decoded[2] == "next"
     descending_now = sort.descending if forward else not sort.descending
-    sort_order = F("_sort").desc(nulls_last=forward) if descending_now else F("_sort").asc(nulls_last=forward)
+    nulls = {"nulls_last": True} if forward else {"nulls_first": True}
+    sort_order = F("_sort").desc(**nulls) if descending_now else F("_sort").asc(**nulls)
     ordered = queryset.order_by(sort_order, "-pk" if descending_now else "pk")
     if decoded is not None:
         ordered = ordered.filter(_after(decoded[0], decoded[1], descending=sort.descending, forward=forward))
