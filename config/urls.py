@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", include("today.urls")),
     path("", include("crm.urls")),
+    path("", include("projects.urls")),
     path("accounts/", include("accounts.urls")),
     # The admin signs in through the throttled staff sign-in page, not a second, unthrottled one.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:sign_in", query_string=True)),

@@ -101,6 +101,14 @@ class ClientForm(forms.ModelForm):
     def __init__(self, *args: Any, editor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.editor = editor
+        if self.instance.cadence_before_recovery:
+            # Edit the usual cadence; recovery mode holds the live one at 7 days until it ends.
+            self.initial["checkin_cadence_days"] = self.instance.cadence_before_recovery
+            self.fields[
+                "checkin_cadence_days"
+            ].help_text = (
+                "A project is in recovery: check-ins stay at least weekly until it ends, then this cadence returns."
+            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -190,6 +198,9 @@ class InteractionForm(forms.Form):
         )
         self.fields["staff_present"] = PickMultipleField(
             objects=choices.staff, required=False, widget=forms.CheckboxSelectMultiple, label="Who from our side"
+        )
+        self.fields["project"] = PickChoiceField(
+            objects=choices.projects, blank="No particular project", required=False, label="Project", widget=SELECT
         )
         self.order_fields(["kind", "occurred_at", "duration_minutes", "attendees", "staff_present", "summary"])
 

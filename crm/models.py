@@ -90,10 +90,6 @@ class Client(models.Model):
         return self.archived_at is not None
 
     @property
-    def in_recovery(self) -> bool:
-        return self.cadence_before_recovery is not None
-
-    @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
@@ -160,6 +156,9 @@ class Interaction(models.Model):
         DIFFICULT = "difficult", "Difficult conversation"
 
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="interactions")
+    project = models.ForeignKey(
+        "projects.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="interactions"
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MEETING)
     occurred_at = models.DateTimeField("when", default=timezone.now)
     duration_minutes = models.PositiveSmallIntegerField(

@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm.models import ActionItem, CheckIn, Client, Contact, Interaction
+from projects.models import Project
+from projects.selectors import project_scope, projects_of_client
 from ui.pagination import Page, SortKey, keyset_page
 
 
@@ -107,6 +109,7 @@ TIMELINE_PAGE_SIZE = 20
 @dataclass(frozen=True)
 class ClientPage:
     client: Client
+    projects: list[Project]
     team: list[User]
     contacts: list[Contact]
     open_action_items: list[ActionItem]
@@ -114,10 +117,11 @@ class ClientPage:
     timeline: Page[Interaction]
 
 
-def client_page(*, client: Client, cursor: str | None) -> ClientPage:
+def client_page(*, user: User, client: Client, cursor: str | None) -> ClientPage:
     """Everything the client page shows, fetched up front (a fixed number of queries)."""
     return ClientPage(
         client=client,
+        projects=projects_of_client(user=user, client=client),
         team=list(client.team.all()),
         contacts=list(client.contacts.all()),
         open_action_items=list(
@@ -138,11 +142,13 @@ def client_page(*, client: Client, cursor: str | None) -> ClientPage:
 
 @dataclass(frozen=True)
 class LogChoices:
-    """Who can be picked in the log form: the client's contacts, and our staff who can be
-    present or own an action item (the account manager, the team and the person logging)."""
+    """What the log form offers: the client's contacts; our staff who can be present or own an
+    action item (the account manager, the team and the person logging); and the client's open
+    projects the person can see."""
 
     contacts: list[Contact]
     staff: list[User]
+    projects: list[Project]
 
     @property
     def primary_contact(self) -> Contact | None:
@@ -161,7 +167,14 @@ def log_choices(*, client: Client, user: User) -> LogChoices:
         .annotate(primary=Value(False), kind=Value("staff"))
         .values_list("pk", "full_name", "primary", "kind")
     )
-    rows = sorted(contacts.union(staff), key=lambda row: (row[3], str(row[1]).lower()))
+    projects = (
+        Project.objects.filter(project_scope(user=user), client=client)
+        .exclude(status__in=[Project.Status.COMPLETED, Project.Status.CANCELLED])
+        .order_by()
+        .annotate(primary=Value(False), kind=Value("project"))
+        .values_list("pk", "name", "primary", "kind")
+    )
+    rows = sorted(contacts.union(staff, projects), key=lambda row: (row[3], str(row[1]).lower()))
     return LogChoices(
         contacts=[
             Contact(pk=pk, client=client, name=name, is_primary=primary)
@@ -169,6 +182,7 @@ def log_choices(*, client: Client, user: User) -> LogChoices:
             if kind == "contact"
         ],
         staff=[User(pk=pk, full_name=name) for pk, name, _, kind in rows if kind == "staff"],
+        projects=[Project(pk=pk, client=client, name=name) for pk, name, _, kind in rows if kind == "project"],
     )
 
 

@@ -124,9 +124,11 @@ def client_update(*, client: Client, team: Iterable[User] | None = None, **field
     previous_manager_id = client.account_manager_id
     for name, value in fields.items():
         setattr(client, name, value)
-    if client.in_recovery and client.checkin_cadence_days > RECOVERY_CADENCE_DAYS:
-        client.cadence_before_recovery = client.checkin_cadence_days
-        client.checkin_cadence_days = RECOVERY_CADENCE_DAYS
+    if "checkin_cadence_days" in fields and client.projects.filter(recovery_plan__isnull=False).exists():
+        # Recovery keeps check-ins at least weekly; the cadence chosen here returns when it ends.
+        chosen = client.checkin_cadence_days
+        client.checkin_cadence_days = min(chosen, RECOVERY_CADENCE_DAYS)
+        client.cadence_before_recovery = chosen if chosen > RECOVERY_CADENCE_DAYS else None
     client.full_clean()
     client.save()
     if team is not None:
@@ -248,13 +250,20 @@ INTERACTION_FIELDS = {
     "flag",
     "resolution",
     "shared_with_client",
+    "project",
 }
 
 
-def _check_people_belong(client: Client, attendees: Sequence[Contact], drafts: Sequence[ActionItemDraft]) -> None:
+def _check_belongs(
+    client: Client, attendees: Sequence[Contact], drafts: Sequence[ActionItemDraft], project: object = None
+) -> None:
+    """Everything an interaction points at must be this client's (checked without a query: the
+    objects carry their client)."""
     owners = [draft.owner_contact for draft in drafts if draft.owner_contact is not None]
     if any(contact.client_id != client.pk for contact in [*attendees, *owners]):
         raise ValidationError({"attendees": "People from the client must be contacts of this client."})
+    if project is not None and getattr(project, "client_id", None) != client.pk:
+        raise ValidationError({"project": "The project must be one of this client's."})
 
 
 def _participants_add(interaction: Interaction, attendees: Sequence[Contact], staff: Sequence[User]) -> None:
@@ -302,11 +311,11 @@ def interaction_log(
     unknown = set(fields) - INTERACTION_FIELDS
     if unknown:
         raise TypeError(f"interaction_log got unexpected fields: {', '.join(sorted(unknown))}")
-    _check_people_belong(client, attendees, action_items)
+    _check_belongs(client, attendees, action_items, fields.get("project"))
     interaction = Interaction(client=client, logged_by=logged_by, summary=summary, **fields)
     # Foreign keys and check constraints are not re-checked here: the form chose them from the
     # client's own lists, and the database enforces the constraints.
-    interaction.full_clean(exclude=["client", "logged_by"], validate_constraints=False)
+    interaction.full_clean(exclude=["client", "logged_by", "project"], validate_constraints=False)
 
     with transaction.atomic(savepoint=False):
         interaction.save()
@@ -341,12 +350,12 @@ def interaction_update(
     unknown = set(fields) - INTERACTION_FIELDS
     if unknown:
         raise TypeError(f"interaction_update got unexpected fields: {', '.join(sorted(unknown))}")
+    _check_belongs(interaction.client, attendees or [], [], fields.get("project"))
     for name, value in fields.items():
         setattr(interaction, name, value)
-    interaction.full_clean(exclude=["client", "logged_by"])
+    interaction.full_clean(exclude=["client", "logged_by", "project"])
     interaction.save()
     if attendees is not None:
-        _check_people_belong(interaction.client, attendees, [])
         interaction.attendees.set(attendees)
     if staff_present is not None:
         interaction.staff_present.set(staff_present)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -26,18 +25,10 @@ from crm.forms import (
     LogInteractionForm,
 )
 from crm.models import Client, Interaction
+from ui.forms import add_service_errors
 from ui.http import safe_next_url
 
 GET_POST = ["GET", "POST"]
-
-
-def _form_errors_from(error: ValidationError, form: Any) -> None:
-    """Show a service's ValidationError beside the fields it names, never as a server error."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _active_client(request: HttpRequest, pk: int) -> Client:
@@ -73,7 +64,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
         try:
             client = services.client_create(**form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{client.name} added. Next, add the people you work with there.")
             return redirect("crm:client_detail", pk=client.pk)
@@ -84,7 +75,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_object_or_404(selectors.clients_for_user(user=request.user), pk=pk)
-    page = selectors.client_page(client=client, cursor=request.GET.get("cursor"))
+    page = selectors.client_page(user=request.user, client=client, cursor=request.GET.get("cursor"))
     return render(request, "crm/client_detail.html", {"client": client, "page": page, "today": timezone.localdate()})
 
 
@@ -99,7 +90,7 @@ def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.client_update(client=client, team=team, **data)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Client saved.")
             return redirect("crm:client_detail", pk=client.pk)
@@ -136,7 +127,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             contact = services.contact_create(client=client, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{contact.name} added.")
             if "add_another" in request.POST:
@@ -156,7 +147,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.contact_update(contact=contact, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Contact saved.")
             return redirect("crm:client_detail", pk=contact.client_id)
@@ -191,6 +182,7 @@ def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
             "attendees": [str(choices.primary_contact.pk)] if choices.primary_contact else [],
             "staff_present": [str(request.user.pk)],
             "next_checkin_on": now.date() + timedelta(days=client.checkin_cadence_days),
+            "project": request.GET.get("project", ""),
         },
     )
     items = ActionItemFormSet(
@@ -205,7 +197,7 @@ def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
                 client=client, logged_by=request.user, action_items=drafts, **form.cleaned_data
             )
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"Logged: {interaction.summary[:80]}")
             return redirect("crm:client_detail", pk=client.pk)
@@ -255,14 +247,15 @@ def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "occurred_at": timezone.localtime(interaction.occurred_at).replace(second=0, microsecond=0),
         "attendees": [str(pk) for pk in interaction.attendees.values_list("pk", flat=True)],
         "staff_present": [str(pk) for pk in interaction.staff_present.values_list("pk", flat=True)],
-        **{name: getattr(interaction, name) for name in services.INTERACTION_FIELDS if name != "occurred_at"},
+        **{name: getattr(interaction, name) for name in services.INTERACTION_FIELDS - {"occurred_at", "project"}},
+        "project": str(interaction.project_id or ""),
     }
     form = InteractionForm(request.POST or None, choices=choices, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.interaction_update(interaction=interaction, **form.cleaned_data)
         except ValidationError as error:
-            _form_errors_from(error, form)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Interaction saved.")
             return redirect("crm:interaction_detail", pk=interaction.pk)

@@ -12,11 +12,12 @@ from django.utils import timezone
 from crm import services
 from crm.models import ActionItem, CheckIn
 from crm.selectors import TIMELINE_PAGE_SIZE
+from projects.models import Milestone, Project
 from tests.factories import ActionItemFactory, ClientFactory, ContactFactory, InteractionFactory, UserFactory
 
 SIZES = [1, 25]
 CLIENT_LIST_QUERIES = 4
-CLIENT_PAGE_QUERIES = 8
+CLIENT_PAGE_QUERIES = 9
 LOG_FORM_GET_QUERIES = 4
 LOG_FORM_POST_QUERIES = 10
 ACTION_ITEM_LIST_QUERIES = 3
@@ -36,6 +37,9 @@ def a_client_with(manager, n):
     ContactFactory.create_batch(n, client=the_client)
     InteractionFactory.create_batch(n, client=the_client)
     ActionItemFactory.create_batch(n, client=the_client, owner=manager)
+    for index in range(n):
+        project = Project.objects.create(client=the_client, name=f"Project {index}", manager=manager)
+        Milestone.objects.create(project=project, title="M", due_on=timezone.localdate(), weight=2)
     for days in range(1, n):
         CheckIn.objects.create(
             client=the_client, kind="follow_up", due_on=timezone.localdate() + timedelta(days=days), owner=manager
@@ -60,7 +64,7 @@ def test_client_page_queries(client, manager, n, django_assert_num_queries):
     with django_assert_num_queries(CLIENT_PAGE_QUERIES):
         response = client.get(reverse("crm:client_detail", kwargs={"pk": the_client.pk}))
     page = response.context["page"]
-    assert len(page.contacts) == len(page.open_action_items) == len(page.team) == n
+    assert len(page.contacts) == len(page.open_action_items) == len(page.team) == len(page.projects) == n
     assert len(page.timeline.items) == min(n, TIMELINE_PAGE_SIZE)
 
 
@@ -69,7 +73,9 @@ def test_log_form_get_queries(client, manager, n, django_assert_num_queries):
     the_client = a_client_with(manager, n)
     with django_assert_num_queries(LOG_FORM_GET_QUERIES):
         response = client.get(reverse("crm:interaction_log", kwargs={"pk": the_client.pk}))
-    assert len(response.context["form"].fields["attendees"].choices) == n
+    form = response.context["form"]
+    assert len(form.fields["attendees"].choices) == n
+    assert len(form.fields["project"].choices) == n + 1  # and "No particular project"
 
 
 @pytest.mark.parametrize("n", SIZES)

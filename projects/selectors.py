@@ -1,0 +1,202 @@
+"""Reads for the project pages, each starting from the user's scope: a manager sees a project
+when they manage it, are on its team, or are its client's account manager; admins see all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce, Lower
+from django.utils import timezone
+
+from accounts.models import User
+from crm.models import Client
+from projects.models import (
+    HIGH_SEVERITY,
+    ChangeRequest,
+    Decision,
+    Milestone,
+    MilestoneChange,
+    Project,
+    RiskIssue,
+    StatusUpdate,
+)
+from ui.pagination import Page, SortKey, keyset_page
+
+HEALTH_RANK = {"green": 0, "amber": 1, "red": 2}
+
+
+def project_scope(*, user: User, prefix: str = "") -> Q:
+    if user.is_admin:
+        return Q()
+    if not user.is_staff_member:
+        return Q(pk__in=[])
+    on_team = Project.team.through.objects.filter(project_id=OuterRef(f"{prefix}pk" if prefix else "pk"), user=user)
+    return Q(**{f"{prefix}manager": user}) | Q(**{f"{prefix}client__account_manager": user}) | Q(Exists(on_team))
+
+
+def projects_for_user(*, user: User) -> QuerySet[Project]:
+    return Project.objects.filter(project_scope(user=user)).select_related("client", "manager", "recovery_plan")
+
+
+def _through_project(model: type, user: User) -> QuerySet[Any]:
+    return model.objects.filter(project__in=projects_for_user(user=user).values("pk")).select_related("project")
+
+
+def milestones_for_user(*, user: User) -> QuerySet[Milestone]:
+    return _through_project(Milestone, user)
+
+
+def risks_for_user(*, user: User) -> QuerySet[RiskIssue]:
+    return _through_project(RiskIssue, user)
+
+
+def change_requests_for_user(*, user: User) -> QuerySet[ChangeRequest]:
+    return _through_project(ChangeRequest, user)
+
+
+def weighted_progress(milestones: list[Milestone]) -> int:
+    """Progress: the weighted share of completed milestones, as a whole percentage."""
+    total = sum(m.weight for m in milestones)
+    done = sum(m.weight for m in milestones if m.completed_on)
+    return round(100 * done / total) if total else 0
+
+
+def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
+    """Annotate progress (0–100) and the open high-severity count, computed in SQL per project."""
+    weight_of = Milestone.objects.filter(project=OuterRef("pk")).order_by().values("project")
+    total = weight_of.annotate(w=Sum("weight")).values("w")
+    done = weight_of.filter(completed_on__isnull=False).annotate(w=Sum("weight")).values("w")
+    high = (
+        RiskIssue.objects.filter(project=OuterRef("pk"), severity__gte=HIGH_SEVERITY)
+        .exclude(status=RiskIssue.Status.CLOSED)
+        .order_by()
+        .values("project")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return projects.annotate(
+        weight_total=Coalesce(Subquery(total), 0),
+        weight_done=Coalesce(Subquery(done), 0),
+        open_high_risks=Coalesce(Subquery(high), 0),
+    )
+
+
+def progress_of(project: Project) -> int:
+    """The percentage for a project annotated by with_progress."""
+    total = getattr(project, "weight_total", 0)
+    return round(100 * project.weight_done / total) if total else 0
+
+
+# The project list ----------------------------------------------------------------------------
+
+HEALTH_ORDER = Case(
+    When(health="red", then=Value(0)),
+    When(health="amber", then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+PROJECT_SORTS = {
+    "name": ("Name", SortKey(Lower("name"), "str")),
+    "health": ("Health (worst first)", SortKey(HEALTH_ORDER, "int")),
+    "target_end": ("Target end", SortKey(F("target_end_on"), "date")),
+    "client": ("Client", SortKey(Lower("client__name"), "str")),
+}
+PROJECT_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class ProjectFilters:
+    status: str = ""
+    health: str = ""
+    manager: int | None = None
+    client: int | None = None
+    in_recovery: bool = False
+    sort: str = "name"
+
+
+def project_list_page(*, user: User, filters: ProjectFilters, cursor: str | None) -> Page[Project]:
+    projects = projects_for_user(user=user)
+    if filters.status:
+        projects = projects.filter(status=filters.status)
+    if filters.health:
+        projects = projects.filter(health=filters.health)
+    if filters.manager:
+        projects = projects.filter(manager_id=filters.manager)
+    if filters.client:
+        projects = projects.filter(client_id=filters.client)
+    if filters.in_recovery:
+        projects = projects.filter(recovery_plan__isnull=False)
+    _, sort = PROJECT_SORTS.get(filters.sort, PROJECT_SORTS["name"])
+    return keyset_page(with_progress(projects), sort=sort, cursor=cursor, size=PROJECT_PAGE_SIZE)
+
+
+def project_filter_choices(*, user: User) -> tuple[list[User], list[Client]]:
+    visible = projects_for_user(user=user).values("pk")
+    managers = list(User.objects.filter(managed_projects__in=visible).distinct().order_by("full_name"))
+    clients = list(Client.objects.filter(projects__in=visible).distinct().order_by("name").only("pk", "name"))
+    return managers, clients
+
+
+def projects_of_client(*, user: User, client: Client) -> list[Project]:
+    """The client page's project list: this client's projects the user may see."""
+    return list(with_progress(projects_for_user(user=user).filter(client=client)).order_by("-status", "name"))
+
+
+# The project page ----------------------------------------------------------------------------
+
+MOVED_WITHIN = timedelta(days=30)
+CLOSED_LAST = Case(When(status=RiskIssue.Status.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    project: Project
+    team: list[User]
+    milestones: list[Milestone]
+    progress: int
+    risks: list[RiskIssue]
+    change_requests: list[ChangeRequest]
+    decisions: list[Decision]
+    status_updates: list[StatusUpdate]
+    today: date
+
+    @property
+    def overdue_milestones(self) -> list[Milestone]:
+        return [m for m in self.milestones if not m.completed_on and m.due_on < self.today]
+
+    @property
+    def open_risks(self) -> list[RiskIssue]:
+        return [r for r in self.risks if r.is_open]
+
+    @property
+    def open_high_risks(self) -> int:
+        return sum(1 for r in self.open_risks if r.is_high)
+
+    @property
+    def moved_recently(self) -> list[MilestoneChange]:
+        since = timezone.now() - MOVED_WITHIN
+        return [c for m in self.milestones for c in m.changes.all() if c.changed_at >= since]
+
+
+def project_page(*, project: Project) -> ProjectPage:
+    """Everything the project page shows, in a fixed number of queries."""
+    milestones = list(project.milestones.prefetch_related("changes"))
+    return ProjectPage(
+        project=project,
+        team=list(project.team.all()),
+        milestones=milestones,
+        progress=weighted_progress(milestones),
+        risks=list(project.risks.select_related("owner").order_by(CLOSED_LAST, "-severity", "id")),
+        change_requests=list(project.change_requests.select_related("decided_by")),
+        decisions=list(project.decisions.all()),
+        status_updates=list(project.status_updates.select_related("author")[:20]),
+        today=timezone.localdate(),
+    )
+
+
+def milestones_moved_since(*, project: Project, since: date) -> QuerySet[MilestoneChange]:
+    """Reschedules after a moment (for reports and briefings), newest first."""
+    return MilestoneChange.objects.filter(milestone__project=project, changed_at__gte=since).select_related("milestone")
