@@ -7,6 +7,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from crm import services as crm
 from crm.models import ActionItem, Client, Interaction
+from projects import services as projects
 
 DEFAULT_DEMO_PASSWORD = "rapport-demo-2026"  # noqa: S105 (documented demo value, refused without DEBUG)
 
@@ -178,8 +180,132 @@ def seed_crm(*, people: DemoPeople, progress: Progress) -> list[Client]:
     return clients
 
 
+# client, project, status, health, reason, recovery?, reports?
+PROJECTS = [
+    ("Northwind Logistics", "Route optimisation platform", "active", "green", "", False, True),
+    ("Bluefin Health", "Patient portal", "active", "green", "", False, True),
+    ("Quayside Bank", "Core banking integration", "active", "red", "Integration four weeks late", True, True),
+    ("Kestrel Energy", "Smart-meter analytics", "active", "amber", "Data feed quality issues", False, False),
+    (
+        "Orchard Retail Group",
+        "Loyalty app",
+        "on_hold",
+        "amber",
+        "Paused while the client re-plans budget",
+        False,
+        False,
+    ),
+    ("Lumen Analytics", "Proof of concept", "planned", "green", "", False, False),
+    ("Tidewater Foods", "Supply-chain dashboard", "completed", "green", "", False, False),
+    ("Redwood Schools Trust", "Timetabling pilot", "cancelled", "amber", "Funding withdrawn", False, False),
+    ("Silverline Media", "Content archive migration", "active", "green", "", False, False),
+    ("Vantage Robotics", "Factory telemetry", "active", "amber", "Sensor vendor slipping", False, False),
+]
+RISKS = [
+    ("risk", "Key engineer may leave mid-project", 3, 5, True),
+    ("issue", "Test environment unstable", 4, 3, False),
+    ("risk", "Third-party API rate limits", 2, 4, True),
+    ("risk", "Budget approval for phase two", 2, 2, False),
+]
+
+
+def seed_projects(*, people: DemoPeople, progress: Progress) -> None:
+    today = timezone.localdate()
+    for index, (client_name, name, status, health, reason, recovery, reports) in enumerate(PROJECTS):
+        client = Client.objects.get(name=client_name)
+        if client.projects.filter(name=name).exists():
+            continue
+        with transaction.atomic():
+            manager = client.account_manager
+            start = today - timedelta(days=60 + 10 * index)
+            project = projects.project_create(
+                client=client,
+                name=name,
+                manager=manager,
+                status="active" if status in ("completed", "cancelled") else status,
+                start_on=start,
+                target_end_on=start + timedelta(days=180),
+                objectives=f"Deliver {name.lower()} so that {client_name} can run it without us.",
+                success_criteria="Adopted by 80% of users within a month of launch.",
+                portal_visible=status != "cancelled",
+                reports_enabled=reports,
+            )
+            for n, (title, offset, weight) in enumerate(
+                [("Discovery", 20, 1), ("Design", 60, 2), ("Build", 110, 3), ("Launch", 170, 2)]
+            ):
+                milestone = projects.milestone_create(
+                    project=project,
+                    title=title,
+                    due_on=start + timedelta(days=offset),
+                    weight=weight,
+                    client_visible=n != 2 or index % 2 == 0,
+                )
+                if milestone.due_on < today - timedelta(days=5) and not (recovery and title == "Design"):
+                    projects.milestone_complete(milestone=milestone, completed_on=milestone.due_on)
+                if title == "Build" and health != "green":
+                    projects.milestone_reschedule(
+                        milestone=milestone,
+                        due_on=milestone.due_on + timedelta(days=21),
+                        reason="Integration work larger than estimated",
+                        by=manager,
+                    )
+            for kind, title, probability, impact, visible in RISKS[: 2 + index % 3]:
+                projects.risk_raise(
+                    project=project,
+                    kind=kind,
+                    title=title,
+                    probability=min(5, probability + (health == "red")),
+                    impact=impact,
+                    owner=manager,
+                    mitigation="Weekly review with the client's lead.",
+                    client_visible=visible,
+                )
+            change = projects.change_request_propose(
+                project=project,
+                title="Add an export to the finance system",
+                kind="scope",
+                schedule_impact_days=10,
+                cost_impact=Decimal("12000.00"),
+                client_visible=True,
+            )
+            if index % 2 == 0:
+                projects.change_request_decide(change_request=change, approve=index % 4 == 0, by=manager)
+            projects.decision_record(
+                project=project,
+                title="Release in two waves",
+                rationale="Lower risk for the operations team.",
+                made_by=f"{client.contacts.first().name} and {manager.full_name}",
+                decided_on=today - timedelta(days=14),
+                client_visible=True,
+                recorded_by=manager,
+            )
+            projects.status_update_post(
+                project=project,
+                author=manager,
+                health=health,
+                reason=reason,
+                accomplished="Finished the design review; first integration tests green.",
+                next_steps="Start the data migration rehearsal.",
+                blockers=reason,
+                client_visible=True,
+            )
+            if recovery:
+                projects.recovery_start(
+                    project=project,
+                    by=manager,
+                    root_cause="The core banking API needed far more mapping than scoped.",
+                    reset_expectations="Launch moved to March; weekly steering calls with the client's CTO.",
+                    actions="Second integration engineer; daily stand-up with the bank's team.",
+                    exit_criteria="Two consecutive green weeks and the payments flow passing end to end.",
+                )
+            if status in ("completed", "cancelled"):
+                projects.project_close(project=project, status=status, ended_on=today - timedelta(days=5), by=manager)
+        progress(f"project {index + 1}/{len(PROJECTS)}: {name} ({status})")
+
+
 def seed_demo(*, password: str, progress: Progress) -> DemoPeople:
     progress("people: an admin and two project managers")
     people = seed_people(password=password)
     seed_crm(people=people, progress=progress)
+    seed_projects(people=people, progress=progress)
     return people

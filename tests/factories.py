@@ -60,3 +60,32 @@ class CheckInFactory(factory.django.DjangoModelFactory):
     client = factory.SubFactory(ClientFactory)
     owner = factory.SelfAttribute("client.account_manager")
     due_on = factory.LazyFunction(lambda: __import__("datetime").date.today())
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.Project"
+
+    client = factory.SubFactory(ClientFactory)
+    name = factory.Sequence(lambda n: f"Project {n:04d}")
+    manager = factory.SelfAttribute("client.account_manager")
+    status = "active"
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.Milestone"
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Milestone {n}")
+    due_on = factory.LazyFunction(lambda: __import__("django.utils.timezone").utils.timezone.localdate())
+
+
+class RiskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "projects.RiskIssue"
+
+    project = factory.SubFactory(ProjectFactory)
+    title = factory.Sequence(lambda n: f"Risk {n}")
+    probability = 3
+    impact = 3

@@ -39,3 +39,40 @@ def test_seed_demo_if_empty_leaves_an_existing_database_alone(db, settings, pm):
     settings.DEBUG = True
     call_command("seed_demo", "--if-empty")
     assert list(User.objects.all()) == [pm]
+
+
+def test_seed_demo_builds_a_realistic_crm(db, settings):
+    from django.utils import timezone
+
+    from crm.models import ActionItem, CheckIn, Client, Interaction
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    today = timezone.localdate()
+    assert Client.objects.count() >= 12
+    assert set(Client.objects.values_list("status", flat=True)) == {"prospect", "active", "dormant", "former"}
+    assert all(2 <= client.contacts.count() <= 4 for client in Client.objects.all())
+    oldest = Interaction.objects.order_by("occurred_at").first().occurred_at
+    assert (timezone.now() - oldest).days <= 121
+    assert len(set(Interaction.objects.values_list("sentiment", flat=True))) == 5
+    open_items = ActionItem.objects.filter(done_at__isnull=True)
+    assert open_items.filter(due_on__lt=today).exists() and open_items.filter(due_on__gte=today).exists()
+    due = CheckIn.objects.filter(state="due")
+    assert due.filter(due_on__lt=today).exists() and due.filter(due_on__gte=today).exists()
+
+
+def test_seed_demo_builds_projects_in_every_state(db, settings):
+    from crm.models import CheckIn
+    from projects.models import Project, RiskIssue
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert set(Project.objects.values_list("status", flat=True)) == {s for s, _ in Project.Status.choices}
+    assert Project.objects.filter(health="red", recovery_plan__isnull=False).exists()
+    completed = Project.objects.get(status="completed")
+    assert CheckIn.objects.filter(client=completed.client, kind="follow_up", state="due").count() == 2
+    assert len(set(RiskIssue.objects.values_list("severity", flat=True))) >= 3
+    assert (
+        RiskIssue.objects.filter(client_visible=True).exists()
+        and RiskIssue.objects.filter(client_visible=False).exists()
+    )

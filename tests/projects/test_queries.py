@@ -1,0 +1,64 @@
+"""Project list and project page: the same number of queries with 1 and with 25 items of each
+kind, within 12 (session and user included)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from projects import services
+from projects.models import ChangeRequest, Decision, MilestoneChange, StatusUpdate
+from tests.factories import ClientFactory, MilestoneFactory, ProjectFactory, RiskFactory, UserFactory
+
+SIZES = [1, 25]
+PROJECT_LIST_QUERIES = 5
+PROJECT_PAGE_QUERIES = 10
+
+
+@pytest.fixture
+def manager(client, db):
+    user = UserFactory()
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_project_list_queries(client, manager, n, django_assert_num_queries):
+    for index in range(n):
+        project = ProjectFactory(client=ClientFactory(account_manager=manager), manager=manager)
+        MilestoneFactory.create_batch(2, project=project, completed_on=timezone.localdate() if index % 2 else None)
+        RiskFactory(project=project, probability=5, impact=4)
+        if index % 3 == 0:
+            services.recovery_start(
+                project=project, by=manager, root_cause="x", reset_expectations="x", actions="x", exit_criteria="x"
+            )
+    with django_assert_num_queries(PROJECT_LIST_QUERIES):
+        response = client.get(reverse("projects:project_list"), {"sort": "health"})
+    assert len(response.context["page"].items) == n
+
+
+@pytest.mark.parametrize("n", SIZES)
+def test_project_page_queries(client, manager, n, django_assert_num_queries):
+    project = ProjectFactory(client=ClientFactory(account_manager=manager), manager=manager)
+    project.team.set(UserFactory.create_batch(n))
+    services.recovery_start(
+        project=project, by=manager, root_cause="x", reset_expectations="x", actions="x", exit_criteria="x"
+    )
+    today = timezone.localdate()
+    for index in range(n):
+        milestone = MilestoneFactory(project=project, due_on=today + timedelta(days=index))
+        MilestoneChange.objects.create(
+            milestone=milestone, old_due_on=today, new_due_on=today + timedelta(days=index + 1), reason="moved"
+        )
+        RiskFactory(project=project, owner=manager)
+        ChangeRequest.objects.create(project=project, title=f"CR {index}")
+        Decision.objects.create(project=project, title=f"D {index}", made_by="Both")
+        StatusUpdate.objects.create(project=project, author=manager, health="amber", reason="x")
+    with django_assert_num_queries(PROJECT_PAGE_QUERIES):
+        response = client.get(reverse("projects:project_detail", kwargs={"pk": project.pk}))
+    page = response.context["page"]
+    assert len(page.milestones) == len(page.risks) == len(page.change_requests) == len(page.decisions) == n
+    assert len(page.moved_recently) == n
