@@ -14,7 +14,7 @@ from outbox.models import OutboundEmail
 def password_reset_message(email: OutboundEmail) -> EmailMultiAlternatives | None:
     """The reset token is derived when the email goes out, so it is never stored anywhere."""
     user = email.user
-    if user is None or not user.is_active or not user.is_staff_member:
+    if user is None or not user.is_active:
         return None
     path = reverse(
         "accounts:password_reset_confirm",

@@ -13,8 +13,6 @@ from accounts.models import ThrottleHit, User
 from outbox.models import OutboundEmail
 from outbox.services import email_queue
 
-STAFF_ROLES = (User.Role.ADMIN, User.Role.MANAGER)
-
 
 def client_ip(request: HttpRequest) -> str:
     if settings.USE_X_FORWARDED_FOR:
@@ -81,15 +79,16 @@ PASSWORD_RESET_REQUESTS_PER_HOUR = 5
 
 
 def password_reset_request(*, email: str) -> None:
-    """Queue a reset email for an active staff account. Says nothing about whether one exists;
-    at most five a hour per address, so the form cannot be used to flood an inbox."""
+    """Queue a reset email for an active account (staff, or a client contact who prefers a
+    portal password). Says nothing about whether one exists; at most five an hour per address,
+    so the form cannot be used to flood an inbox."""
     address = email.strip().lower()
     if throttle_blocked_until(
         scope="password-reset", key=address, limit=PASSWORD_RESET_REQUESTS_PER_HOUR, window=timedelta(hours=1)
     ):
         return
     throttle_hit(scope="password-reset", key=address)
-    user = User.objects.filter(email__iexact=address, is_active=True, role__in=STAFF_ROLES).first()
+    user = User.objects.filter(email__iexact=address, is_active=True).first()
     if user is None:
         return
     email_queue(

@@ -123,7 +123,7 @@ def client_page(*, user: User, client: Client, cursor: str | None) -> ClientPage
         client=client,
         projects=projects_of_client(user=user, client=client),
         team=list(client.team.all()),
-        contacts=list(client.contacts.all()),
+        contacts=list(client.contacts.annotate(portal_active=F("user__is_active"))),
         open_action_items=list(
             client.action_items.filter(done_at__isnull=True).select_related("owner", "owner_contact")
         ),

@@ -210,7 +210,25 @@ def contact_update(*, contact: Contact, **fields: object) -> Contact:
         raise TypeError(f"contact_update got unexpected fields: {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         setattr(contact, name, value)
-    return _contact_save(contact)
+    contact = _contact_save(contact)
+    if contact.user_id is not None:
+        _portal_login_follow_email(contact)
+    return contact
+
+
+def _portal_login_follow_email(contact: Contact) -> None:
+    """A contact's portal login is their email address, so it follows the contact's."""
+    user = contact.user
+    if not contact.email:
+        raise ValidationError({"email": "This contact signs in to the portal, so they need an email address."})
+    if user.email == contact.email:
+        return
+    user.email = contact.email
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+    except IntegrityError:
+        raise ValidationError({"email": "That email address already signs in to Rapport as someone else."}) from None
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from crm.forms import (
     InteractionForm,
     LogInteractionForm,
 )
-from crm.models import Client, Interaction
+from crm.models import Client, Contact, Interaction
+from portal.services import portal_access_grant, portal_access_revoke
 from ui.forms import add_service_errors
 from ui.http import safe_next_url
 
@@ -34,6 +35,16 @@ GET_POST = ["GET", "POST"]
 def _active_client(request: HttpRequest, pk: int) -> Client:
     """A client this user may change: in scope and not archived."""
     return get_object_or_404(selectors.clients_for_user(user=request.user).filter(archived_at__isnull=True), pk=pk)
+
+
+def _active_contact(request: HttpRequest, pk: int) -> Contact:
+    """A contact this user may change: in scope, at a client that is not archived."""
+    return get_object_or_404(
+        selectors.contacts_for_user(user=request.user)
+        .select_related("client", "user")
+        .filter(client__archived_at__isnull=True),
+        pk=pk,
+    )
 
 
 # /clients/ -------------------------------------------------------------------------------------
@@ -139,9 +150,7 @@ def contact_create(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required
 @require_http_methods(GET_POST)
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(
-        selectors.contacts_for_user(user=request.user).filter(client__archived_at__isnull=True), pk=pk
-    )
+    contact = _active_contact(request, pk)
     form = ContactForm(request.POST or None, instance=contact, client=contact.client)
     if request.method == "POST" and form.is_valid():
         try:
@@ -152,6 +161,28 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Contact saved.")
             return redirect("crm:client_detail", pk=contact.client_id)
     return render(request, "crm/contact_form.html", {"form": form, "client": contact.client, "contact": contact})
+
+
+@staff_required
+@require_POST
+def contact_portal_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _active_contact(request, pk)
+    try:
+        portal_access_grant(contact=contact)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Portal access granted: an invitation is on its way to {contact.email}.")
+    return redirect("crm:contact_edit", pk=contact.pk)
+
+
+@staff_required
+@require_POST
+def contact_portal_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _active_contact(request, pk)
+    portal_access_revoke(contact=contact)
+    messages.success(request, f"Portal access withdrawn: {contact.name} is signed out at their next click.")
+    return redirect("crm:contact_edit", pk=contact.pk)
 
 
 # /log/ and /clients/<pk>/log/ ------------------------------------------------------------------

@@ -3,6 +3,7 @@ nothing. Dates are relative to today, so the demo always has something due."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm import services as crm
-from crm.models import ActionItem, Client, Interaction
+from crm.models import ActionItem, Client, Contact, Interaction
+from portal.services import portal_access_grant
 from projects import services as projects
 
 DEFAULT_DEMO_PASSWORD = "rapport-demo-2026"  # noqa: S105 (documented demo value, refused without DEBUG)
@@ -26,6 +28,7 @@ Progress = Callable[[str], None]
 class DemoPeople:
     admin: User
     managers: list[User]
+    portal_contact: User | None = None
 
 
 def _user(*, email: str, full_name: str, role: str, password: str, time_zone: str) -> User:
@@ -303,9 +306,22 @@ def seed_projects(*, people: DemoPeople, progress: Progress) -> None:
         progress(f"project {index + 1}/{len(PROJECTS)}: {name} ({status})")
 
 
+@transaction.atomic
+def seed_portal(*, password: str) -> User:
+    """The first client's primary contact gets portal access and the demo password, so the
+    portal can be tried without reading email."""
+    contact = Contact.objects.select_related("user").get(client__name=CLIENTS[0][0], is_primary=True)
+    if contact.user is None:
+        user = portal_access_grant(contact=contact)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return contact.user
+
+
 def seed_demo(*, password: str, progress: Progress) -> DemoPeople:
     progress("people: an admin and two project managers")
     people = seed_people(password=password)
     seed_crm(people=people, progress=progress)
     seed_projects(people=people, progress=progress)
-    return people
+    progress("portal: a client contact with access")
+    return dataclasses.replace(people, portal_contact=seed_portal(password=password))

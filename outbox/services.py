@@ -42,6 +42,8 @@ Status = OutboundEmail.Status
 # None when the email should no longer go (check-in done, contact unsubscribed).
 BUILDERS: dict[str, str] = {
     Kind.PASSWORD_RESET: "accounts.emails.password_reset_message",
+    Kind.PORTAL_INVITATION: "portal.emails.invitation_message",
+    Kind.PORTAL_SIGN_IN: "portal.emails.sign_in_message",
 }
 
 

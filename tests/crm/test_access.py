@@ -19,6 +19,8 @@ ROUTES = [
     Route("client_restore", lambda w: {"pk": w.archived.pk}, methods=("POST",)),
     Route("contact_create", lambda w: {"pk": w.client.pk}, methods=("GET", "POST")),
     Route("contact_edit", lambda w: {"pk": w.contact.pk}, methods=("GET", "POST")),
+    Route("contact_portal_grant", lambda w: {"pk": w.contact.pk}, methods=("POST",)),
+    Route("contact_portal_revoke", lambda w: {"pk": w.contact.pk}, methods=("POST",)),
     Route("interaction_log", lambda w: {"pk": w.client.pk}, methods=("GET", "POST")),
     Route("action_item_row", lambda w: {"pk": w.client.pk}),
     Route("log", scoped=False),

@@ -76,3 +76,17 @@ def test_seed_demo_builds_projects_in_every_state(db, settings):
         RiskIssue.objects.filter(client_visible=True).exists()
         and RiskIssue.objects.filter(client_visible=False).exists()
     )
+
+
+def test_seed_demo_gives_one_contact_portal_access(db, settings, capsys, client):
+    from django.urls import reverse
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    contact_user = User.objects.get(role="client")
+    assert contact_user.email in capsys.readouterr().out
+    response = client.post(
+        reverse("portal:sign_in_password"), {"email": contact_user.email, "password": DEFAULT_DEMO_PASSWORD}
+    )
+    assert response.url == reverse("portal:home")
+    assert "Northwind" in client.get(response.url).content.decode()

@@ -28,3 +28,7 @@ class Command(BaseCommand):
         for user in [people.admin, *people.managers]:
             self.stdout.write(f"  {user.email:<28} {user.get_role_display()}")
         self.stdout.write(f"  password: {password}")
+        if people.portal_contact is not None:
+            self.stdout.write(
+                f"Client portal (/portal/sign-in/, 'Sign in with a password instead'): {people.portal_contact.email}"
+            )

@@ -1,0 +1,156 @@
+"""The client portal: read-only pages for client contacts. Only signing in and out accept POST."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import redirect, render
+from django.utils.cache import add_never_cache_headers
+from django.utils.decorators import decorator_from_middleware
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import contact_required
+from accounts.forms import SignInForm
+from accounts.services import client_ip
+from portal import selectors, services
+from portal.forms import SignInLinkForm
+from portal.models import SignInToken
+
+View = Callable[..., HttpResponse]
+
+
+class TokenPageCsrfMiddleware(CsrfViewMiddleware):
+    """CSRF protection for the confirm button on a token page. That page is served with
+    `Referrer-Policy: no-referrer`, so the browser posts its form with `Origin: null` and no
+    Referer, which Django's origin and referer checks refuse. Here a null origin passes when
+    the browser says the post came from our own site (`Sec-Fetch-Site`); the CSRF token check
+    runs as everywhere else."""
+
+    def _origin_verified(self, request: HttpRequest) -> bool:
+        if request.META.get("HTTP_ORIGIN") == "null":
+            return request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") == "same-origin"
+        return super()._origin_verified(request)
+
+
+token_page_csrf = decorator_from_middleware(TokenPageCsrfMiddleware)
+
+
+def token_page(view: View) -> View:
+    """Pages whose URL holds a token: never cached, never sent on as a referrer."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        add_never_cache_headers(response)
+        response["Cache-Control"] = "no-store, " + response["Cache-Control"]
+        return response
+
+    return wrapper
+
+
+# /portal/ ------------------------------------------------------------------------------------
+
+
+@require_GET
+@contact_required
+def home(request: HttpRequest) -> HttpResponse:
+    contact = selectors.contact_for_user(user=request.user)
+    return render(request, "portal/home.html", {"page": selectors.portal_home(contact=contact)})
+
+
+@require_GET
+@contact_required
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = selectors.contact_for_user(user=request.user)
+    return render(request, "portal/project.html", {"page": selectors.portal_project_page(contact=contact, pk=pk)})
+
+
+# /portal/sign-in/ ----------------------------------------------------------------------------
+
+
+def _sign_in_page(
+    request: HttpRequest, *, link_form: SignInLinkForm, password_form: SignInForm, status: int = 200
+) -> HttpResponse:
+    context = {"link_form": link_form, "password_form": password_form}
+    return render(request, "portal/sign_in.html", context, status=status)
+
+
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Ask for a sign-in link. The answer is the same whether or not the address is known."""
+    link_form = SignInLinkForm(request.POST or None)
+    if request.method == "POST" and link_form.is_valid():
+        services.sign_in_link_request(email=link_form.cleaned_data["email"], ip=client_ip(request))
+        return redirect("portal:sign_in_sent")
+    return _sign_in_page(request, link_form=link_form, password_form=SignInForm(request=request, audience="portal"))
+
+
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in_password(request: HttpRequest) -> HttpResponse:
+    form = SignInForm(request.POST or None, request=request, audience="portal")
+    if request.method == "POST" and form.is_valid() and form.user is not None:
+        if services.portal_user_can_sign_in(form.user):
+            login(request, form.user)
+            return redirect("portal:home")
+        form.add_error(None, "Portal access for this address has been withdrawn.")
+    status = 429 if form.has_error("__all__", "locked") else 200
+    return _sign_in_page(request, link_form=SignInLinkForm(), password_form=form, status=status)
+
+
+@require_GET
+def sign_in_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/sign_in_sent.html")
+
+
+@sensitive_variables("token")
+def _redeem(request: HttpRequest, token: str, purpose: str) -> HttpResponse:
+    """GET shows a button; only the POST signs in, so a mail scanner opening the link does not
+    use it up. After signing in, the browser moves to a URL without the token."""
+    if request.method == "POST":
+        redemption = services.token_redeem(token=token, purpose=purpose)
+        if redemption.user is not None:
+            login(request, redemption.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome, {redemption.user.get_short_name()}.")
+            return redirect("portal:home")
+        return render(
+            request, "portal/link_problem.html", {"problem": redemption.problem, "form": SignInLinkForm()}, status=410
+        )
+    return render(request, "portal/link_confirm.html", {"purpose": purpose})
+
+
+@csrf_exempt  # checked by token_page_csrf instead
+@token_page_csrf
+@token_page
+@require_http_methods(["GET", "POST"])
+def link(request: HttpRequest, token: str) -> HttpResponse:
+    return _redeem(request, token, SignInToken.Purpose.SIGN_IN)
+
+
+@csrf_exempt  # checked by token_page_csrf instead
+@token_page_csrf
+@token_page
+@require_http_methods(["GET", "POST"])
+def invitation(request: HttpRequest, token: str) -> HttpResponse:
+    return _redeem(request, token, SignInToken.Purpose.INVITATION)
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "You have signed out.")
+    return redirect("portal:sign_in")
