@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("accounts/", include("accounts.urls")),
     path("portal/", include("portal.urls")),
+    path("email/", include("outbox.urls")),
     # The admin signs in through the throttled staff sign-in page, not a second, unthrottled one.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:sign_in", query_string=True)),
     path("admin/", admin.site.urls),

@@ -9,12 +9,15 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import CharField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import timezone
 
 from accounts.models import User
 from crm.models import ActionItem, CheckIn, Client, Contact, Interaction, Participant
+from crm.schedule import local_moment
+from outbox.models import OutboundEmail
+from outbox.services import email_queue
 
 RECOVERY_CADENCE_DAYS = 7
 
@@ -138,6 +141,10 @@ def client_update(*, client: Client, team: Iterable[User] | None = None, **field
             owner=client.account_manager
         )
     checkin_pull_within_cadence(client=client)
+    if "time_zone" in fields:
+        from projects.services import reports_reschedule_for_client  # projects.services imports this module
+
+        reports_reschedule_for_client(client=client)
     return client
 
 
@@ -421,3 +428,74 @@ def checkin_skip(*, checkin: CheckIn) -> CheckIn:
     else:
         client_refresh_contact_dates(client=client)
     return checkin
+
+
+# Check-in reminders and report subscriptions -----------------------------------------------------
+
+# The longest reminder lead (14 days) plus a day, so that no time zone's "due soon" is missed.
+REMINDER_HORIZON = timedelta(days=15)
+
+
+def checkin_reminder_stage(checkin: CheckIn, *, now: datetime) -> str | None:
+    """Which reminder a check-in owes its owner now, if any. "Due soon" comes at the owner's
+    reminder hour, lead days before the due date (and only for check-ins that existed by
+    then: one booked for tomorrow needs no warning); "overdue" comes at that hour on the day
+    after the due date, once."""
+    owner = checkin.owner
+    overdue_at = local_moment(
+        day=checkin.due_on + timedelta(days=1), hour=owner.reminder_hour, time_zone=owner.time_zone
+    )
+    if now >= overdue_at:
+        return OutboundEmail.Kind.CHECKIN_OVERDUE
+    soon_day = checkin.due_on - timedelta(days=owner.reminder_lead_days)
+    soon_at = local_moment(day=soon_day, hour=owner.reminder_hour, time_zone=owner.time_zone)
+    if now >= soon_at and checkin.created_at < soon_at:
+        return OutboundEmail.Kind.CHECKIN_DUE_SOON
+    return None
+
+
+def checkin_reminder_key(checkin: CheckIn, kind: str) -> str:
+    """One reminder per check-in, stage and due date: a rescheduled check-in is reminded again."""
+    stage = "overdue" if kind == OutboundEmail.Kind.CHECKIN_OVERDUE else "due-soon"
+    return f"checkin-{stage}:{checkin.pk}:{checkin.due_on.isoformat()}"
+
+
+def checkin_reminders_create_due(*, now: datetime | None = None) -> int:
+    """The dispatcher's half for reminders: queue every reminder whose local hour has come.
+    Check-ins already reminded as overdue are left out in SQL, so the sweep reads only the
+    check-ins of the next two weeks and those still owing their last reminder."""
+    now = now or timezone.now()
+    overdue_key = Concat(Value("checkin-overdue:"), Cast("pk", CharField()), Value(":"), Cast("due_on", CharField()))
+    candidates = list(
+        CheckIn.objects.filter(
+            state=CheckIn.State.DUE,
+            due_on__lte=(now + REMINDER_HORIZON).date(),
+            client__archived_at__isnull=True,
+            owner__is_active=True,
+        )
+        .annotate(overdue_key=overdue_key)
+        .exclude(Exists(OutboundEmail.objects.filter(key=OuterRef("overdue_key"))))
+        .select_related("owner")
+    )
+    wanted = {}
+    for checkin in candidates:
+        kind = checkin_reminder_stage(checkin, now=now)
+        if kind is not None:
+            wanted[checkin_reminder_key(checkin, kind)] = (checkin, kind)
+    queued = set(OutboundEmail.objects.filter(key__in=wanted).values_list("key", flat=True))
+    for key, (checkin, kind) in wanted.items():
+        if key not in queued:
+            email_queue(key=key, kind=kind, to_email=checkin.owner.email, user=checkin.owner, checkin=checkin)
+    return len(wanted.keys() - queued)
+
+
+@transaction.atomic
+def contact_unsubscribe(*, contact: Contact) -> Contact:
+    """Stop weekly reports to a contact: reports not yet sent to them are not sent."""
+    contact.receives_reports = False
+    contact.unsubscribed_at = contact.unsubscribed_at or timezone.now()
+    contact.save(update_fields=["receives_reports", "unsubscribed_at"])
+    OutboundEmail.objects.filter(
+        contact=contact, kind=OutboundEmail.Kind.STATUS_REPORT, status=OutboundEmail.Status.PENDING
+    ).update(status=OutboundEmail.Status.SUPPRESSED, last_error="The contact unsubscribed.")
+    return contact

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from ops.models import Heartbeat
 from ops.services import BEAT
+from outbox.models import OutboundEmail
 
 BROKER_DEADLINE_S = 2.0
 
@@ -48,12 +49,31 @@ def beat_last_tick_age_s() -> float | None:
     return round((timezone.now() - at).total_seconds(), 1) if at else None
 
 
+def email_backlog() -> dict[str, Any]:
+    """How far delivery lags: the age of the oldest email that is due but not sent (pending or
+    stuck sending), and how many have failed for good."""
+    now = timezone.now()
+    oldest = (
+        OutboundEmail.objects.filter(
+            status__in=[OutboundEmail.Status.PENDING, OutboundEmail.Status.SENDING], send_after__lte=now
+        )
+        .order_by("send_after")
+        .values_list("send_after", flat=True)
+        .first()
+    )
+    return {
+        "email_oldest_pending_age_s": round((now - oldest).total_seconds(), 1) if oldest else None,
+        "email_failed": OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED).count(),
+    }
+
+
 def health_report() -> dict[str, Any]:
     database = database_ok()
     report: dict[str, Any] = {
         "database": "ok" if database else "unavailable",
         "broker": "ok" if broker_ok() else "unavailable",
         "beat_last_tick_age_s": beat_last_tick_age_s() if database else None,
+        **(email_backlog() if database else {"email_oldest_pending_age_s": None, "email_failed": None}),
     }
     report["status"] = "ok" if database and report["broker"] == "ok" else "unavailable"
     return report

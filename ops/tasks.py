@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from ops.services import heartbeat_record
+from ops.services import heartbeat_record, jobs_dispatch
 
 
 @shared_task(name="ops.tasks.beat_heartbeat")
 def beat_heartbeat() -> None:
     heartbeat_record()
+
+
+@shared_task(name="ops.tasks.dispatch")
+def dispatch() -> dict[str, int]:
+    tick = jobs_dispatch()
+    return {"reminders": tick.reminders, "reports": tick.reports, "enqueued": tick.enqueued}

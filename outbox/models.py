@@ -34,6 +34,14 @@ class OutboundEmail(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="emails"
     )
+    # What the email is about; a builder reads it at send time and may decide not to send.
+    contact = models.ForeignKey("crm.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="emails")
+    checkin = models.ForeignKey(
+        "crm.CheckIn", null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+    )
+    status_report = models.ForeignKey(
+        "projects.StatusReport", null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     subject = models.CharField(max_length=255, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -44,6 +44,9 @@ BUILDERS: dict[str, str] = {
     Kind.PASSWORD_RESET: "accounts.emails.password_reset_message",
     Kind.PORTAL_INVITATION: "portal.emails.invitation_message",
     Kind.PORTAL_SIGN_IN: "portal.emails.sign_in_message",
+    Kind.CHECKIN_DUE_SOON: "crm.emails.checkin_reminder_message",
+    Kind.CHECKIN_OVERDUE: "crm.emails.checkin_reminder_message",
+    Kind.STATUS_REPORT: "projects.emails.status_report_message",
 }
 
 
@@ -142,7 +145,9 @@ def email_deliver(*, email_id: int) -> str:
     claim = email_claim(email_id=email_id)
     if claim is None:
         return "skipped"
-    email = OutboundEmail.objects.get(pk=email_id)
+    email = OutboundEmail.objects.select_related(
+        "user", "contact", "checkin__client", "status_report__project__client"
+    ).get(pk=email_id)
     if email.attempts > MAX_ATTEMPTS:
         _finish(email_id, claim, status=Status.FAILED, last_error=f"Gave up after {MAX_ATTEMPTS} attempts.")
         return Status.FAILED

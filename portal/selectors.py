@@ -8,8 +8,9 @@ health score, staff-only items) cannot reach a template even by accident.
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,6 +40,7 @@ from projects.models import (
     MilestoneChange,
     Project,
     RiskIssue,
+    StatusReport,
     StatusUpdate,
 )
 from projects.selectors import with_progress
@@ -149,8 +151,17 @@ class PortalHome:
 
 
 @dataclass(frozen=True)
+class PortalReport:
+    pk: int
+    iso_year: int
+    iso_week: int
+    period_start: date
+    period_end: date
+
+
+@dataclass(frozen=True)
 class PortalProjectPage:
-    viewer: Viewer
+    viewer: Viewer | None
     project: PortalProject
     narrative: Narrative | None
     milestones: list[PortalMilestone]
@@ -159,6 +170,7 @@ class PortalProjectPage:
     decisions: list[PortalDecision]
     meetings: list[PortalMeeting]
     action_items: list[PortalActionItem]
+    reports: list[PortalReport]
 
     @property
     def upcoming(self) -> list[PortalMilestone]:
@@ -181,7 +193,17 @@ def portal_projects(*, contact: Contact) -> QuerySet[Project]:
     return Project.objects.filter(client_id=contact.client_id, portal_visible=True)
 
 
-PROJECT_COLUMNS = ["pk", "name", "status", "health", "start_on", "target_end_on", "weight_total", "weight_done"]
+PROJECT_COLUMNS = [
+    "pk",
+    "client_id",
+    "name",
+    "status",
+    "health",
+    "start_on",
+    "target_end_on",
+    "weight_total",
+    "weight_done",
+]
 
 
 def _project_rows(projects: QuerySet[Project]) -> QuerySet[Any]:
@@ -253,13 +275,11 @@ def _union(parts: list[QuerySet[Any]]) -> dict[str, list[dict[str, Any]]]:
     return by_kind
 
 
-def _client_parts(contact: Contact, *, project_id: int | None) -> list[QuerySet[Any]]:
+def _client_parts(client_id: int, *, project_id: int | None) -> list[QuerySet[Any]]:
     """Shared meeting summaries and the client's own open action items: those of one project,
     or (on the portal home page) all of the client's."""
-    meetings = Interaction.objects.filter(client_id=contact.client_id, shared_with_client=True)
-    items = ActionItem.objects.filter(
-        client_id=contact.client_id, owner_side=ActionItem.Side.CLIENT, done_at__isnull=True
-    )
+    meetings = Interaction.objects.filter(client_id=client_id, shared_with_client=True)
+    items = ActionItem.objects.filter(client_id=client_id, owner_side=ActionItem.Side.CLIENT, done_at__isnull=True)
     if project_id is not None:
         meetings = meetings.filter(project_id=project_id)
         items = items.filter(interaction__project_id=project_id)
@@ -286,7 +306,7 @@ def _action_items(rows: list[dict[str, Any]]) -> list[PortalActionItem]:
 
 def portal_home(*, contact: Contact) -> PortalHome:
     projects = _project_rows(portal_projects(contact=contact)).order_by("name")
-    rows = _union(_client_parts(contact, project_id=None))
+    rows = _union(_client_parts(contact.client_id, project_id=None))
     return PortalHome(
         viewer=_viewer(contact),
         projects=[_portal_project(row) for row in projects.values(*PROJECT_COLUMNS, "next_title", "next_due")],
@@ -299,9 +319,15 @@ NARRATIVE_FIELDS = ["posted_at", "health", "reason", "accomplished", "next_steps
 
 
 def portal_project_page(*, contact: Contact, pk: int) -> PortalProjectPage:
+    return shared_project_view(projects=portal_projects(contact=contact), pk=pk, viewer=_viewer(contact))
+
+
+def shared_project_view(*, projects: QuerySet[Project], pk: int, viewer: Viewer | None = None) -> PortalProjectPage:
+    """Everything of one project that its client may see: the portal's project page and the
+    weekly status report are both built from this. `projects` is the caller's scope."""
     latest = StatusUpdate.objects.filter(project=OuterRef("pk"), client_visible=True).order_by("-posted_at", "-pk")
     row = (
-        _project_rows(portal_projects(contact=contact).filter(pk=pk))
+        _project_rows(projects.filter(pk=pk))
         .annotate(**{f"narrative_{name}": Subquery(latest.values(name)[:1]) for name in NARRATIVE_FIELDS})
         .values(*PROJECT_COLUMNS, "next_title", "next_due", *(f"narrative_{name}" for name in NARRATIVE_FIELDS))
         .first()
@@ -330,7 +356,11 @@ def portal_project_page(*, contact: Contact, pk: int) -> PortalProjectPage:
                 Decision.objects.filter(project_id=pk, client_visible=True), "decision", title="title",
                 body="rationale", extra="made_by", day="decided_on",
             ),
-            *_client_parts(contact, project_id=pk),
+            _rows(
+                StatusReport.objects.filter(project_id=pk), "report", number="id", day="period_start",
+                day2="period_end", extra="iso_year", tag="iso_week",
+            ),
+            *_client_parts(row["client_id"], project_id=pk),
         ]
     )  # fmt: skip
     narrative = (
@@ -339,7 +369,7 @@ def portal_project_page(*, contact: Contact, pk: int) -> PortalProjectPage:
         else None
     )
     return PortalProjectPage(
-        viewer=_viewer(contact),
+        viewer=viewer,
         project=_portal_project(row),
         narrative=narrative,
         milestones=sorted(
@@ -377,4 +407,110 @@ def portal_project_page(*, contact: Contact, pk: int) -> PortalProjectPage:
         ),
         meetings=_meetings(rows.get("meeting", [])),
         action_items=_action_items(rows.get("action", [])),
+        reports=sorted(
+            (
+                PortalReport(
+                    pk=r["number"], iso_year=int(r["extra"]), iso_week=int(r["tag"]), period_start=r["day"],
+                    period_end=r["day2"],
+                )
+                for r in rows.get("report", [])
+            ),
+            key=lambda report: report.period_end,
+            reverse=True,
+        ),
     )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MovedMilestone:
+    title: str
+    old_due_on: date
+    new_due_on: date
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """A weekly status report: what the client may see of the project, cut to the week."""
+
+    client_name: str
+    project: PortalProject
+    period_start: date
+    period_end: date
+    narrative: Narrative | None
+    completed: list[PortalMilestone]
+    coming: list[PortalMilestone]
+    moved: list[MovedMilestone]
+    risks: list[PortalRisk]
+    changes: list[PortalChange]
+    decisions: list[PortalDecision]
+    action_items: list[PortalActionItem]
+    note: str
+    portal_url: str
+
+
+REPORT_LOOKAHEAD = timedelta(days=14)
+
+
+def report_content(*, project: Project, due_at: datetime, note: str, portal_url: str) -> ReportContent:
+    """The report due at `due_at`, covering the seven days up to it (dates in the client's zone)."""
+    view = shared_project_view(projects=Project.objects.filter(pk=project.pk), pk=project.pk)
+    period_end = due_at.astimezone(zoneinfo.ZoneInfo(project.client.time_zone)).date()
+    period_start = period_end - timedelta(days=6)
+    week_start = due_at - timedelta(days=7)
+    moved = MilestoneChange.objects.filter(
+        milestone__project=project, milestone__client_visible=True, changed_at__gt=week_start, changed_at__lte=due_at
+    ).order_by("changed_at", "pk")
+    return ReportContent(
+        client_name=project.client.name,
+        project=view.project,
+        period_start=period_start,
+        period_end=period_end,
+        narrative=view.narrative,
+        completed=[m for m in view.milestones if m.completed_on and period_start <= m.completed_on <= period_end],
+        coming=[
+            m
+            for m in view.milestones
+            if m.completed_on is None and period_end < m.due_on <= period_end + REPORT_LOOKAHEAD
+        ],
+        moved=[
+            MovedMilestone(title=title, old_due_on=old, new_due_on=new)
+            for title, old, new in moved.values_list("milestone__title", "old_due_on", "new_due_on")
+        ],
+        risks=view.risks,
+        changes=[c for c in view.changes if c.decided_at is None or c.decided_at > week_start],
+        decisions=[d for d in view.decisions if period_start <= d.decided_on <= period_end],
+        action_items=view.action_items,
+        note=note,
+        portal_url=portal_url,
+    )
+
+
+@dataclass(frozen=True)
+class PortalReportPage:
+    viewer: Viewer
+    project_pk: int
+    project_name: str
+    subject: str
+    period_start: date
+    period_end: date
+    html: str
+
+
+def portal_status_report(*, contact: Contact, project_pk: int, pk: int) -> PortalReportPage:
+    """One archived report of a project the contact may see, as it was sent."""
+    row = (
+        StatusReport.objects.filter(pk=pk, project__in=portal_projects(contact=contact).filter(pk=project_pk))
+        .values("project_id", "project__name", "subject", "period_start", "period_end", "html")
+        .first()
+    )
+    if row is None:
+        raise Http404
+    return PortalReportPage(
+        viewer=_viewer(contact),
+        project_pk=row["project_id"],
+        project_name=row["project__name"],
+        subject=row["subject"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        html=row["html"],
+    )

@@ -8,6 +8,7 @@ urlpatterns = [
     # /portal/ (GET only)
     path("", views.home, name="home"),
     path("projects/<int:pk>/", views.project_detail, name="project_detail"),
+    path("projects/<int:pk>/reports/<int:report_pk>/", views.status_report, name="status_report"),
     # /portal/sign-in/ and sign-out (the only POSTs)
     path("sign-in/", views.sign_in, name="sign_in"),
     path("sign-in/password/", views.sign_in_password, name="sign_in_password"),

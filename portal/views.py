@@ -75,6 +75,14 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "portal/project.html", {"page": selectors.portal_project_page(contact=contact, pk=pk)})
 
 
+@require_GET
+@contact_required
+def status_report(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
+    contact = selectors.contact_for_user(user=request.user)
+    page = selectors.portal_status_report(contact=contact, project_pk=pk, pk=report_pk)
+    return render(request, "portal/status_report.html", {"page": page})
+
+
 # /portal/sign-in/ ----------------------------------------------------------------------------
 
 

@@ -243,3 +243,13 @@ class RecoveryStartForm(forms.Form):
 
 class RecoveryEndForm(forms.Form):
     outcome = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="How did it go?")
+
+
+class ReportNoteForm(forms.Form):
+    note = forms.CharField(
+        label="Note for the next report",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Shown at the top of the next weekly report, then cleared. Leave empty for none.",
+    )

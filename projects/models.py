@@ -59,6 +59,12 @@ class Project(models.Model):
     report_hour = models.PositiveSmallIntegerField(
         default=9, validators=[MaxValueValidator(23)], help_text="In the client's time zone."
     )
+    next_report_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the next weekly report is due (UTC); none when off."
+    )
+    next_report_note = models.TextField(
+        "note for the next report", max_length=2000, blank=True, help_text="Goes into the next report, then clears."
+    )
     recovery_plan = models.OneToOneField(
         "RecoveryPlan", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
@@ -86,6 +92,7 @@ class Project(models.Model):
         indexes = [
             models.Index(fields=["status", "health"], name="project_status_health"),
             models.Index(fields=["target_end_on", "id"], name="project_target_end"),
+            models.Index(fields=["next_report_at"], name="project_report_due"),
         ]
 
     def __str__(self) -> str:
@@ -316,3 +323,30 @@ class RecoveryPlan(models.Model):
 
     def __str__(self) -> str:
         return f"Recovery of {self.project} from {self.started_at:%Y-%m-%d}"
+
+
+class StatusReport(models.Model):
+    """The weekly status report as built: one per project per ISO week (of the week it was due
+    in, in the client's time zone), its rendered HTML and text kept as sent. Its emails, one per
+    recipient, are outbox rows pointing here."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="status_reports")
+    iso_year = models.PositiveSmallIntegerField()
+    iso_week = models.PositiveSmallIntegerField()
+    due_at = models.DateTimeField(help_text="The weekday and hour it was due, in UTC.")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    subject = models.CharField(max_length=255)
+    html = models.TextField()
+    text = models.TextField()
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "iso_year", "iso_week"], name="status_report_once_a_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.iso_year}-W{self.iso_week:02d}"

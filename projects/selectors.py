@@ -4,7 +4,7 @@ when they manage it, are on its team, or are its client's account manager; admin
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm.models import Client
+from outbox.models import OutboundEmail
 from projects.models import (
     HIGH_SEVERITY,
     ChangeRequest,
@@ -21,6 +22,7 @@ from projects.models import (
     MilestoneChange,
     Project,
     RiskIssue,
+    StatusReport,
     StatusUpdate,
 )
 from ui.pagination import Page, SortKey, keyset_page
@@ -108,6 +110,51 @@ PROJECT_PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
+class ReportDelivery:
+    to_email: str
+    status: str
+    attempts: int
+    last_error: str
+    sent_at: datetime | None
+
+    @property
+    def status_label(self) -> str:
+        return OutboundEmail.Status(self.status).label
+
+
+@dataclass
+class ReportHistory:
+    pk: int
+    iso_year: int
+    iso_week: int
+    period_end: date
+    deliveries: list[ReportDelivery]
+
+
+REPORT_HISTORY = 10
+
+
+def report_history(*, project: Project) -> list[ReportHistory]:
+    """The latest reports with each recipient's delivery, in one query (a LEFT JOIN: a report
+    with no recipients still shows)."""
+    latest = StatusReport.objects.filter(project=project).order_by("-due_at").values("pk")[:REPORT_HISTORY]
+    rows = (
+        StatusReport.objects.filter(pk__in=Subquery(latest))
+        .order_by("-due_at", "deliveries__to_email")
+        .values_list(
+            "pk", "iso_year", "iso_week", "period_end", "deliveries__to_email", "deliveries__status",
+            "deliveries__attempts", "deliveries__last_error", "deliveries__sent_at",
+        )
+    )  # fmt: skip
+    history: dict[int, ReportHistory] = {}
+    for pk, iso_year, iso_week, period_end, to_email, status, attempts, last_error, sent_at in rows:
+        report = history.setdefault(pk, ReportHistory(pk, iso_year, iso_week, period_end, []))
+        if to_email is not None:
+            report.deliveries.append(ReportDelivery(to_email, status, attempts, last_error, sent_at))
+    return list(history.values())
+
+
+@dataclass(frozen=True)
 class ProjectFilters:
     status: str = ""
     health: str = ""
@@ -161,6 +208,7 @@ class ProjectPage:
     change_requests: list[ChangeRequest]
     decisions: list[Decision]
     status_updates: list[StatusUpdate]
+    reports: list[ReportHistory]
     today: date
 
     @property
@@ -193,6 +241,7 @@ def project_page(*, project: Project) -> ProjectPage:
         change_requests=list(project.change_requests.select_related("decided_by")),
         decisions=list(project.decisions.all()),
         status_updates=list(project.status_updates.select_related("author")[:20]),
+        reports=report_history(project=project),
         today=timezone.localdate(),
     )
 

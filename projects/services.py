@@ -3,17 +3,25 @@ the client relationship (check-ins, cadence) through crm.services, explicitly.""
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from crm import services as crm_services
-from crm.models import CheckIn, Client
+from crm.models import CheckIn, Client, Contact
+from crm.schedule import weekly_moment_after, weekly_moment_at_or_before
+from outbox.models import OutboundEmail
+from outbox.services import email_queue
+from portal.selectors import report_content
 from projects.models import (
     ChangeRequest,
     Decision,
@@ -22,6 +30,7 @@ from projects.models import (
     Project,
     RecoveryPlan,
     RiskIssue,
+    StatusReport,
     StatusUpdate,
 )
 
@@ -69,6 +78,7 @@ def project_create(*, client: Client, name: str, manager: User, team: Iterable[U
     project = Project(client=client, name=name, manager=manager, **fields)
     _check_dates(project)
     project.full_clean(exclude=["client", "manager"])
+    project.next_report_at = report_next_due(project)
     project.save()
     team = list(team)
     project.team.set([member for member in team if member.pk != manager.pk])
@@ -83,6 +93,8 @@ def project_update(*, project: Project, team: Iterable[User] | None = None, **fi
         setattr(project, name, value)
     _check_dates(project)
     project.full_clean(exclude=["client", "manager"])
+    if REPORT_SCHEDULE_FIELDS & set(fields):
+        project.next_report_at = report_next_due(project)
     project.save()
     if team is not None:
         team = list(team)
@@ -109,7 +121,8 @@ def project_close(
         recovery_end(project=project, by=by, outcome=outcome or f"Project {status}.")
     project.status = status
     project.actual_end_on = ended_on
-    project.save(update_fields=["status", "actual_end_on", "updated_at"])
+    project.next_report_at = None
+    project.save(update_fields=["status", "actual_end_on", "next_report_at", "updated_at"])
     if status == Project.Status.COMPLETED:
         for days in FOLLOW_UP_DAYS:
             crm_services.checkin_schedule(
@@ -384,3 +397,123 @@ def recovery_end(*, project: Project, by: User | None, outcome: str = "") -> Rec
         client.save(update_fields=["checkin_cadence_days", "cadence_before_recovery", "updated_at"])
     project.client = client
     return plan
+
+
+# Weekly status reports --------------------------------------------------------------------------
+
+REPORT_SCHEDULE_FIELDS = {"reports_enabled", "report_weekday", "report_hour", "status"}
+
+
+def report_next_due(project: Project, *, after: datetime | None = None) -> datetime | None:
+    """The next weekday-and-hour in the client's time zone, or None when the project sends no
+    reports (switched off, paused, or not active)."""
+    if not project.reports_enabled or project.status != Project.Status.ACTIVE:
+        return None
+    return weekly_moment_after(
+        weekday=project.report_weekday,
+        hour=project.report_hour,
+        time_zone=project.client.time_zone,
+        after=after or timezone.now(),
+    )
+
+
+def reports_reschedule_for_client(*, client: Client) -> None:
+    """The client's time zone changed: every project's next report moves to the new local hour."""
+    for project in client.projects.filter(next_report_at__isnull=False).select_related("client"):
+        project.next_report_at = report_next_due(project)
+        project.save(update_fields=["next_report_at"])
+
+
+@transaction.atomic
+def project_reports_set(*, project: Project, enabled: bool) -> Project:
+    """Pause or resume a project's weekly reports."""
+    if enabled and project.status != Project.Status.ACTIVE:
+        raise ValidationError("Weekly reports go out for active projects only.")
+    project.reports_enabled = enabled
+    project.next_report_at = report_next_due(project)
+    project.save(update_fields=["reports_enabled", "next_report_at", "updated_at"])
+    return project
+
+
+@transaction.atomic
+def project_report_note_set(*, project: Project, note: str) -> Project:
+    project.next_report_note = note.strip()
+    project.full_clean(exclude=["client", "manager"])
+    project.save(update_fields=["next_report_note", "updated_at"])
+    return project
+
+
+def report_recipients(project: Project) -> list[Contact]:
+    """Contacts who opted in, have not unsubscribed, and have an address."""
+    return list(project.client.contacts.filter(receives_reports=True, unsubscribed_at__isnull=True).exclude(email=""))
+
+
+def report_render(project: Project, *, due_at: datetime, note: str) -> tuple[str, str, str]:
+    """Subject, HTML and text of the report due at `due_at` (also what the preview shows)."""
+    content = report_content(
+        project=project, due_at=due_at, note=note, portal_url=settings.SITE_URL + reverse("portal:sign_in")
+    )
+    subject = f"{project.name}: weekly status, {content.period_end:%-d %b %Y}"
+    html = render_to_string("projects/report/content.html", {"report": content})
+    text = render_to_string("projects/report/content.txt", {"report": content})
+    return subject, html, text
+
+
+@transaction.atomic
+def status_report_create(*, project: Project, due_at: datetime) -> StatusReport | None:
+    """Build the report due at `due_at`, keep it, and queue one email per recipient, all in one
+    transaction. A second call for the same ISO week finds the report there and does nothing."""
+    local_day = due_at.astimezone(zoneinfo.ZoneInfo(project.client.time_zone)).date()
+    iso_year, iso_week, _ = local_day.isocalendar()
+    if StatusReport.objects.filter(project=project, iso_year=iso_year, iso_week=iso_week).exists():
+        return None
+    subject, html, text = report_render(project, due_at=due_at, note=project.next_report_note)
+    try:
+        with transaction.atomic():
+            report = StatusReport.objects.create(
+                project=project,
+                iso_year=iso_year,
+                iso_week=iso_week,
+                due_at=due_at,
+                period_start=local_day - timedelta(days=6),
+                period_end=local_day,
+                subject=subject,
+                html=html,
+                text=text,
+                note=project.next_report_note,
+            )
+    except IntegrityError:  # another dispatcher built it a moment ago
+        return None
+    if project.next_report_note:
+        Project.objects.filter(pk=project.pk).update(next_report_note="")
+    for contact in report_recipients(project):
+        email_queue(
+            key=f"report:{project.pk}:{iso_year}-W{iso_week:02d}:{contact.pk}",
+            kind=OutboundEmail.Kind.STATUS_REPORT,
+            to_email=contact.email,
+            contact=contact,
+            status_report=report,
+        )
+    return report
+
+
+def status_reports_create_due(*, now: datetime | None = None) -> int:
+    """The dispatcher's half for reports: every project whose next report time has come gets
+    this week's report, once. Moving `next_report_at` on is the claim: of two dispatchers, only
+    the one whose conditional UPDATE matches builds it. A tick missed during an outage is caught
+    up here: the report for the latest due time is built, and the schedule moves past now."""
+    now = now or timezone.now()
+    built = 0
+    due = Project.objects.filter(next_report_at__lte=now).select_related("client")
+    for project in due:
+        with transaction.atomic():
+            claimed = Project.objects.filter(pk=project.pk, next_report_at=project.next_report_at).update(
+                next_report_at=report_next_due(project, after=now)
+            )
+            if not claimed:
+                continue
+            due_at = weekly_moment_at_or_before(
+                weekday=project.report_weekday, hour=project.report_hour, time_zone=project.client.time_zone, now=now
+            )
+            built += status_report_create(project=project, due_at=due_at) is not None
+    return built

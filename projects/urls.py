@@ -19,6 +19,12 @@ urlpatterns = [
     path("projects/<int:pk>/updates/new/", views.status_update_create, name="status_update_create"),
     path("projects/<int:pk>/recovery/start/", views.recovery_start, name="recovery_start"),
     path("projects/<int:pk>/recovery/end/", views.recovery_end, name="recovery_end"),
+    path("projects/<int:pk>/report/preview/", views.report_preview, name="report_preview"),
+    path("projects/<int:pk>/report/note/", views.report_note, name="report_note"),
+    path("projects/<int:pk>/report/pause/", views.reports_pause, name="reports_pause"),
+    path("projects/<int:pk>/report/resume/", views.reports_resume, name="reports_resume"),
+    # /reports/<pk>/
+    path("reports/<int:pk>/", views.status_report_detail, name="status_report_detail"),
     # /milestones/<pk>/
     path("milestones/<int:pk>/edit/", views.milestone_edit, name="milestone_edit"),
     path("milestones/<int:pk>/complete/", views.milestone_complete, name="milestone_complete"),

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import staff_required
@@ -24,10 +25,11 @@ from projects.forms import (
     ProjectForm,
     RecoveryEndForm,
     RecoveryStartForm,
+    ReportNoteForm,
     RiskForm,
     StatusUpdateForm,
 )
-from projects.models import Project
+from projects.models import Project, StatusReport
 from ui.forms import add_service_errors
 
 GET_POST = ["GET", "POST"]
@@ -341,3 +343,66 @@ def recovery_end(request: HttpRequest, pk: int) -> HttpResponse:
         success="Recovery mode ended; the client's usual check-in cadence is back.",
         submit="End recovery",
     )
+
+
+# /projects/<pk>/report/ and /reports/<pk>/ --------------------------------------------------------
+
+
+@staff_required
+@require_GET
+def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The next report as it would go out now, built from today's data; nothing is saved."""
+    project = _project(request, pk)
+    due_at = project.next_report_at or timezone.now()
+    subject, html, _ = services.report_render(project, due_at=due_at, note=project.next_report_note)
+    context = {"project": project, "subject": subject, "html": html, "due_at": due_at}
+    return render(request, "projects/report_preview.html", context)
+
+
+@staff_required
+@require_http_methods(GET_POST)
+def report_note(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    return _item_form(
+        request,
+        project=project,
+        form=ReportNoteForm(request.POST or None, initial={"note": project.next_report_note}),
+        save=lambda data: services.project_report_note_set(project=project, note=data["note"]),
+        title=f"Note for the next report on {project.name}",
+        section="reports",
+        success="Note saved: it goes into the next weekly report.",
+    )
+
+
+@staff_required
+@require_POST
+def reports_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    services.project_reports_set(project=project, enabled=False)
+    messages.success(request, "Weekly reports paused.")
+    return redirect(_back_to(project.pk, "reports"))
+
+
+@staff_required
+@require_POST
+def reports_resume(request: HttpRequest, pk: int) -> HttpResponse:
+    project = _project(request, pk)
+    try:
+        services.project_reports_set(project=project, enabled=True)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Weekly reports are on.")
+    return redirect(_back_to(project.pk, "reports"))
+
+
+@staff_required
+@require_GET
+def status_report_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(
+        StatusReport.objects.filter(project__in=selectors.projects_for_user(user=request.user)).select_related(
+            "project__client"
+        ),
+        pk=pk,
+    )
+    return render(request, "projects/status_report_detail.html", {"report": report, "project": report.project})

@@ -182,6 +182,9 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Often enough that /healthz notices a stopped beat within a minute.
     "beat-heartbeat": {"task": "ops.tasks.beat_heartbeat", "schedule": 30.0},
+    # Reminders and reports are due on the hour in someone's zone, and a retried email is due
+    # 30 s after its failure: a minute keeps every email within a minute of its time.
+    "dispatch": {"task": "ops.tasks.dispatch", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from crm import services as crm
 from outbox.models import OutboundEmail
@@ -43,7 +44,8 @@ def _client_with_portal(name: str, manager: Any) -> SimpleNamespace:
         client=client, name=f"{name} rollout", manager=manager, status="active", portal_visible=True
     )
     hidden = projects.project_create(client=client, name=f"{name} internal study", manager=manager, status="active")
-    return SimpleNamespace(client=client, contact=contact, user=user, project=project, hidden=hidden)
+    report = projects.status_report_create(project=project, due_at=timezone.now())
+    return SimpleNamespace(client=client, contact=contact, user=user, project=project, hidden=hidden, report=report)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ WRITE_METHODS = ("post", "put", "patch", "delete")
 PORTAL_URLS = {
     "home": (("get",), True),
     "project_detail": (("get",), True),
+    "status_report": (("get",), True),
     "sign_in": (("get", "post"), False),
     "sign_in_password": (("get", "post"), False),
     "sign_in_sent": (("get",), False),
@@ -26,6 +27,7 @@ PORTAL_URLS = {
 def portal_url(name, world):
     kwargs = {
         "project_detail": {"pk": world.a.project.pk},
+        "status_report": {"pk": world.a.project.pk, "report_pk": world.a.report.pk},
         "link": {"token": "t" * 43},
         "invitation": {"token": "t" * 43},
     }.get(name, {})
@@ -92,9 +94,9 @@ def test_a_contact_of_an_archived_client_gets_404_everywhere(client, two_clients
 
 
 def _manager_urls(world):
-    """Every URL outside the portal, the sign-in pages, the admin and /healthz, its arguments
+    """Every manager URL (not the portal, sign-in, admin, /healthz or unsubscribe pages), its arguments
     filled with the id of one of client A's objects: a contact is refused before any lookup."""
-    skip = {"portal", "accounts", "admin", "ops"}
+    skip = {"portal", "accounts", "admin", "ops", "email"}  # public or signed-link pages, tested on their own
     urls = []
 
     def walk(patterns, namespace):

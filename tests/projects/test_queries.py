@@ -9,13 +9,14 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from outbox.models import OutboundEmail
 from projects import services
-from projects.models import ChangeRequest, Decision, MilestoneChange, StatusUpdate
+from projects.models import ChangeRequest, Decision, MilestoneChange, StatusReport, StatusUpdate
 from tests.factories import ClientFactory, MilestoneFactory, ProjectFactory, RiskFactory, UserFactory
 
 SIZES = [1, 25]
 PROJECT_LIST_QUERIES = 5
-PROJECT_PAGE_QUERIES = 10
+PROJECT_PAGE_QUERIES = 11
 
 
 @pytest.fixture
@@ -57,8 +58,17 @@ def test_project_page_queries(client, manager, n, django_assert_num_queries):
         ChangeRequest.objects.create(project=project, title=f"CR {index}")
         Decision.objects.create(project=project, title=f"D {index}", made_by="Both")
         StatusUpdate.objects.create(project=project, author=manager, health="amber", reason="x")
+        report = StatusReport.objects.create(
+            project=project, iso_year=2026, iso_week=index + 1, due_at=timezone.now() - timedelta(weeks=index),
+            period_start=today, period_end=today, subject="s", html="h", text="t",
+        )  # fmt: skip
+        OutboundEmail.objects.create(
+            key=f"r{index}", kind="status_report", to_email=f"c{index}@x.test", status_report=report
+        )
     with django_assert_num_queries(PROJECT_PAGE_QUERIES):
         response = client.get(reverse("projects:project_detail", kwargs={"pk": project.pk}))
     page = response.context["page"]
     assert len(page.milestones) == len(page.risks) == len(page.change_requests) == len(page.decisions) == n
     assert len(page.moved_recently) == n
+    assert len(page.reports) == min(n, 10)
+    assert all(len(report.deliveries) == 1 for report in page.reports)
