@@ -65,6 +65,17 @@ def email_queue(
     return email
 
 
+def email_queue_new(emails: list[OutboundEmail]) -> list[OutboundEmail]:
+    """Insert rows whose keys are new in one statement (a report's recipients, keyed by a report
+    created in the same transaction); due ones go to workers once the transaction commits."""
+    created = OutboundEmail.objects.bulk_create(emails)
+    now = timezone.now()
+    due = [email.pk for email in created if email.send_after <= now]
+    if due:
+        transaction.on_commit(lambda: [email_enqueue(email_id=pk) for pk in due])
+    return created
+
+
 def email_enqueue(*, email_id: int) -> bool:
     """Publish the delivery task without waiting on a dead broker: the row stays pending and
     the next dispatcher tick sends it."""

@@ -20,7 +20,7 @@ from crm import services as crm_services
 from crm.models import CheckIn, Client, Contact
 from crm.schedule import weekly_moment_after, weekly_moment_at_or_before
 from outbox.models import OutboundEmail
-from outbox.services import email_queue
+from outbox.services import email_queue_new
 from portal.selectors import report_content
 from projects.models import (
     ChangeRequest,
@@ -486,14 +486,18 @@ def status_report_create(*, project: Project, due_at: datetime) -> StatusReport 
         return None
     if project.next_report_note:
         Project.objects.filter(pk=project.pk).update(next_report_note="")
-    for contact in report_recipients(project):
-        email_queue(
-            key=f"report:{project.pk}:{iso_year}-W{iso_week:02d}:{contact.pk}",
-            kind=OutboundEmail.Kind.STATUS_REPORT,
-            to_email=contact.email,
-            contact=contact,
-            status_report=report,
-        )
+    email_queue_new(
+        [
+            OutboundEmail(
+                key=f"report:{project.pk}:{iso_year}-W{iso_week:02d}:{contact.pk}",
+                kind=OutboundEmail.Kind.STATUS_REPORT,
+                to_email=contact.email,
+                contact=contact,
+                status_report=report,
+            )
+            for contact in report_recipients(project)
+        ]
+    )
     return report
 
 
