@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import SECRET_KEY, STORAGES
+from .base import DATABASES, SECRET_KEY, STORAGES, VAR_DIR
 
 SECRET_KEY = SECRET_KEY or "test-only-key-never-used-in-production-5d2a8e4f71"
 # Tests create many users; argon2 stays first in base.py (asserted by a test).
@@ -14,3 +14,8 @@ STATIC_ROOT = None
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# SQLite's test database is a file, not memory, so the worker processes that some tests start
+# can open it too.
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-rapport.sqlite3")}
