@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_PY := $(VENV)/.installed
 STAMP_JS := static/vendor/.copied
 
-.PHONY: run test deps lint format faults bench clean
+.PHONY: run test deps lint format faults clean
 
 # Web, worker and beat together (Procfile, through honcho). Embedded default: SQLite and a
 # filesystem broker under var/; set DATABASE_URL / CELERY_BROKER_URL to use real servers.
@@ -19,6 +19,11 @@ run: deps
 # filesystem broker; pytest's header says which.
 test: deps
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The fault check of the email pipeline (scripts/faults.py): its own redis-server, workers and
+# SMTP server, and a database of its own on the local PostgreSQL (FAULTS_DATABASE_URL).
+faults: deps
+	$(BIN)/python scripts/faults.py
 
 lint: deps
 	$(BIN)/ruff check .

@@ -27,9 +27,6 @@ from outbox.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 
-# Longer than a send can take (EMAIL_TIMEOUT and the task's hard time limit are far shorter),
-# so a live worker never loses its row to another.
-LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 10
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
@@ -109,7 +106,12 @@ def email_claim(*, email_id: int, now: datetime | None = None) -> uuid.UUID | No
     claimed = (
         OutboundEmail.objects.filter(pk=email_id)
         .filter(Q(status=Status.PENDING, send_after__lte=now) | Q(status=Status.SENDING, lease_until__lt=now))
-        .update(status=Status.SENDING, lease_until=now + LEASE, claim=claim, attempts=F("attempts") + 1)
+        .update(
+            status=Status.SENDING,
+            lease_until=now + timedelta(seconds=settings.EMAIL_LEASE_SECONDS),
+            claim=claim,
+            attempts=F("attempts") + 1,
+        )
     )
     return claim if claimed else None
 

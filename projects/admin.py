@@ -8,6 +8,7 @@ from projects.models import (
     Project,
     RecoveryPlan,
     RiskIssue,
+    StatusReport,
     StatusUpdate,
 )
 
@@ -95,3 +96,12 @@ class RecoveryPlanAdmin(admin.ModelAdmin):
     list_display = ["project", "started_at", "ended_at"]
     search_fields = ["project__name", "root_cause"]
     autocomplete_fields = ["project"]
+
+
+@admin.register(StatusReport)
+class StatusReportAdmin(admin.ModelAdmin):
+    list_display = ["project", "iso_year", "iso_week", "due_at", "created_at"]
+    list_filter = ["iso_year"]
+    search_fields = ["project__name", "project__client__name", "subject"]
+    readonly_fields = ["project", "iso_year", "iso_week", "due_at", "period_start", "period_end", "subject", "html",
+                       "text", "note", "created_at"]  # fmt: skip

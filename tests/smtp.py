@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -30,14 +31,18 @@ class Received:
 
 @dataclass
 class SmtpHandler:
-    """Stores what it accepts. `reply` may answer a message with an SMTP code instead."""
+    """Stores what it accepts. `reply` may answer a message with an SMTP code instead; `delay`
+    slows every answer down, as a busy server does."""
 
     received: list[Received] = field(default_factory=list)
     reply: Callable[[int], str | None] = lambda n: None
     seen: int = 0
+    delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.seen += 1
             answer = self.reply(self.seen)

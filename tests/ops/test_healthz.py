@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from config.celery import app as celery_app
 from ops.services import heartbeat_record
+from outbox.models import OutboundEmail
 from tests.smtp import free_port
 
 
@@ -63,3 +66,18 @@ def test_healthz_needs_no_sign_in_and_shows_no_secrets(client, db, settings):
     body = client.get(reverse("ops:healthz")).content.decode()
     assert settings.SECRET_KEY not in body
     assert "redis://" not in body and "postgres" not in body
+
+
+def test_healthz_reports_the_email_backlog_and_failures(client, db):
+    assert client.get(reverse("ops:healthz")).json()["email_oldest_pending_age_s"] is None
+    now = timezone.now()
+    OutboundEmail.objects.create(
+        key="a", kind="password_reset", to_email="a@x.test", send_after=now - timedelta(minutes=7)
+    )
+    OutboundEmail.objects.create(
+        key="b", kind="password_reset", to_email="b@x.test", send_after=now + timedelta(hours=1)
+    )
+    OutboundEmail.objects.create(key="c", kind="password_reset", to_email="c@x.test", status="failed")
+    body = client.get(reverse("ops:healthz")).json()
+    assert 420 <= body["email_oldest_pending_age_s"] < 430  # the due one, not the one not yet due
+    assert body["email_failed"] == 1

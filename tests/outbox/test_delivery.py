@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -49,7 +50,7 @@ def test_only_one_of_two_claims_wins(reset_row):
 
 def test_a_row_whose_worker_died_is_claimed_again_after_its_lease(reset_row):
     assert services.email_claim(email_id=reset_row.pk) is not None
-    later = timezone.now() + services.LEASE + timedelta(seconds=1)
+    later = timezone.now() + timedelta(seconds=settings.EMAIL_LEASE_SECONDS + 1)
     with time_machine.travel(later):
         assert services.email_enqueue_due() == 1  # eager in tests: the task runs at once
     reset_row.refresh_from_db()
