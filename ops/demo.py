@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from crm import services as crm
 from crm.models import ActionItem, Client, Contact, Interaction
+from crm.schedule import weekly_moment_at_or_before
 from portal.services import portal_access_grant
 from projects import services as projects
 
@@ -301,6 +302,14 @@ def seed_projects(*, people: DemoPeople, progress: Progress) -> None:
                     actions="Second integration engineer; daily stand-up with the bank's team.",
                     exit_criteria="Two consecutive green weeks and the payments flow passing end to end.",
                 )
+            if reports and status == "active":  # last week's report, so history and archive have one
+                last_due = weekly_moment_at_or_before(
+                    weekday=project.report_weekday,
+                    hour=project.report_hour,
+                    time_zone=client.time_zone,
+                    now=timezone.now() - timedelta(days=1),
+                )
+                projects.status_report_create(project=project, due_at=last_due)
             if status in ("completed", "cancelled"):
                 projects.project_close(project=project, status=status, ended_on=today - timedelta(days=5), by=manager)
         progress(f"project {index + 1}/{len(PROJECTS)}: {name} ({status})")

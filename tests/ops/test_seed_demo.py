@@ -90,3 +90,14 @@ def test_seed_demo_gives_one_contact_portal_access(db, settings, capsys, client)
     )
     assert response.url == reverse("portal:home")
     assert "Northwind" in client.get(response.url).content.decode()
+
+
+def test_seed_demo_projects_with_reports_have_last_weeks_report(db, settings):
+    from projects.models import Project, StatusReport
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    reporting = Project.objects.filter(reports_enabled=True, status="active")
+    assert reporting.exists()
+    assert all(project.next_report_at for project in reporting)
+    assert StatusReport.objects.filter(project__in=reporting).count() == reporting.count()
