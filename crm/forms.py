@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts.models import User
-from crm.models import ActionItem, CheckIn, Client, Contact, Interaction
+from crm.models import ActionItem, CheckIn, Client, Contact, HealthBand, Interaction
 from crm.selectors import ACTION_ITEM_VIEWS, CLIENT_SORTS, LogChoices
 from crm.services import ActionItemDraft
 
@@ -52,6 +52,9 @@ class ClientFilterForm(forms.Form):
         label="Account manager", required=False, coerce=int, empty_value=None, widget=SELECT
     )
     overdue = forms.BooleanField(label="Check-in overdue", required=False)
+    band = forms.ChoiceField(
+        label="Health", required=False, choices=[("", "Any health"), *HealthBand.choices], widget=SELECT
+    )
     archived = forms.BooleanField(label="Archived", required=False)
     sort = forms.ChoiceField(
         label="Sort by",

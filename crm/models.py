@@ -19,6 +19,12 @@ phone_validator = RegexValidator(
 )
 
 
+class HealthBand(models.TextChoices):
+    HEALTHY = "healthy", "Healthy"
+    WATCH = "watch", "Watch"
+    AT_RISK = "at_risk", "At risk"
+
+
 class Client(models.Model):
     """A client company and everything Rapport derives about the relationship."""
 
@@ -65,6 +71,13 @@ class Client(models.Model):
     # Derived, stored so the client list can sort and filter by them; kept current by services.
     last_contacted_at = models.DateTimeField(null=True, blank=True, editable=False)
     next_checkin_due = models.DateField(null=True, blank=True, editable=False)
+    # Relationship health (crm.health), stored for sorting and filtering; recomputed by services.
+    health_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    health_band = models.CharField(max_length=8, choices=HealthBand.choices, blank=True, editable=False)
+    health_factors = models.JSONField(default=list, blank=True, editable=False)
+    health_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    health_band_before = models.CharField(max_length=8, choices=HealthBand.choices, blank=True, editable=False)
+    health_band_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -80,6 +93,7 @@ class Client(models.Model):
             models.Index(fields=["status", "archived_at"], name="client_status"),
             models.Index(fields=["next_checkin_due", "id"], name="client_next_checkin"),
             models.Index(fields=["last_contacted_at", "id"], name="client_last_contact"),
+            models.Index(fields=["health_score", "id"], name="client_health_score"),
         ]
 
     def __str__(self) -> str:

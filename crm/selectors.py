@@ -5,7 +5,8 @@ any. Views fetch single objects with get_object_or_404(<scoped queryset>, pk=…
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Lower
@@ -60,6 +61,8 @@ CLIENT_SORTS = {
     "last_contact": ("Longest since contact", SortKey(F("last_contacted_at"), "datetime")),
     "-last_contact": ("Most recently contacted", SortKey(F("last_contacted_at"), "datetime", descending=True)),
     "next_checkin": ("Next check-in", SortKey(F("next_checkin_due"), "date")),
+    "health": ("Health, lowest first", SortKey(F("health_score"), "int")),
+    "-health": ("Health, highest first", SortKey(F("health_score"), "int", descending=True)),
 }
 CLIENT_PAGE_SIZE = 25
 
@@ -70,6 +73,7 @@ class ClientFilters:
     status: str = ""
     account_manager: int | None = None
     overdue: bool = False
+    band: str = ""
     archived: bool = False
     sort: str = "name"
 
@@ -88,6 +92,8 @@ def client_list(*, user: User, filters: ClientFilters) -> QuerySet[Client]:
         clients = clients.filter(account_manager_id=filters.account_manager)
     if filters.overdue:
         clients = clients.filter(next_checkin_due__lt=timezone.localdate())
+    if filters.band:
+        clients = clients.filter(health_band=filters.band)
     return clients
 
 
@@ -104,6 +110,7 @@ def account_managers_for_filter(*, user: User) -> QuerySet[User]:
 # The client page -----------------------------------------------------------------------------
 
 TIMELINE_PAGE_SIZE = 20
+SENTIMENT_CHART_SPAN = timedelta(days=365)
 
 
 @dataclass(frozen=True)
@@ -115,6 +122,7 @@ class ClientPage:
     open_action_items: list[ActionItem]
     open_checkins: list[CheckIn]
     timeline: Page[Interaction]
+    sentiment_series: list[dict[str, Any]]
 
 
 def client_page(*, user: User, client: Client, cursor: str | None) -> ClientPage:
@@ -134,6 +142,14 @@ def client_page(*, user: User, client: Client, cursor: str | None) -> ClientPage
             cursor=cursor,
             size=TIMELINE_PAGE_SIZE,
         ),
+        sentiment_series=[
+            {"date": occurred_at.date().isoformat(), "sentiment": sentiment}
+            for occurred_at, sentiment in client.interactions.filter(
+                sentiment__isnull=False, occurred_at__gte=timezone.now() - SENTIMENT_CHART_SPAN
+            )
+            .order_by("occurred_at", "pk")
+            .values_list("occurred_at", "sentiment")
+        ],
     )
 
 
@@ -200,3 +216,74 @@ def my_action_items(*, user: User, show: str, today: date) -> QuerySet[ActionIte
     if show == "overdue":
         items = items.filter(due_on__lt=today)
     return items.order_by(F("due_on").asc(nulls_last=True), "pk")
+
+
+# The briefing ------------------------------------------------------------------------------------
+
+BRIEFING_INTERACTIONS = 5
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """One page to read before a check-in: what was said, what was promised, what is open."""
+
+    checkin: CheckIn
+    client: Client
+    today: date
+    interactions: list[Interaction]
+    our_items: list[ActionItem]
+    their_items: list[ActionItem]
+    risks: list[Any]
+    pending_changes: list[Any]
+    recent_decisions: list[Any]
+    moved_milestones: list[Any]
+
+    @property
+    def last_meeting_at(self) -> datetime | None:
+        return self.interactions[0].occurred_at if self.interactions else None
+
+
+def checkin_briefing(*, checkin: CheckIn) -> Briefing:
+    """Built in a fixed number of queries: one per list, however long the history."""
+    from projects.models import ChangeRequest, Decision, MilestoneChange, Project, RiskIssue
+
+    client = checkin.client
+    interactions = list(
+        client.interactions.select_related("project").order_by("-occurred_at", "-pk")[:BRIEFING_INTERACTIONS]
+    )
+    since = interactions[0].occurred_at if interactions else client.created_at
+    open_items = list(
+        client.action_items.filter(done_at__isnull=True)
+        .select_related("owner", "owner_contact")
+        .order_by(F("due_on").asc(nulls_last=True), "pk")
+    )
+    open_projects = client.projects.exclude(status__in=[Project.Status.COMPLETED, Project.Status.CANCELLED])
+    return Briefing(
+        checkin=checkin,
+        client=client,
+        today=timezone.localdate(),
+        interactions=interactions,
+        our_items=[item for item in open_items if item.owner_side == ActionItem.Side.US],
+        their_items=[item for item in open_items if item.owner_side == ActionItem.Side.CLIENT],
+        risks=list(
+            RiskIssue.objects.filter(project__in=open_projects)
+            .exclude(status=RiskIssue.Status.CLOSED)
+            .select_related("project")
+            .order_by("-severity", "pk")
+        ),
+        pending_changes=list(
+            ChangeRequest.objects.filter(project__in=open_projects, status=ChangeRequest.Status.PROPOSED)
+            .select_related("project")
+            .order_by("proposed_at")
+        ),
+        recent_decisions=list(
+            Decision.objects.filter(project__client=client, created_at__gte=since)
+            .select_related("project")
+            .order_by("-decided_on")
+        ),
+        moved_milestones=list(
+            MilestoneChange.objects.filter(milestone__project__in=open_projects, changed_at__gte=since)
+            .select_related("milestone__project")
+            .order_by("-changed_at")
+        ),
+    )

@@ -3,21 +3,26 @@ fields on Client (last contacted, next check-in due) current, explicitly, never 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Exists, F, Max, Min, OuterRef, Q, Subquery, Value
+from django.db.models import CharField, Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import timezone
 
 from accounts.models import User
+from crm.health import HealthInputs, health_of
 from crm.models import ActionItem, CheckIn, Client, Contact, Interaction, Participant
 from crm.schedule import local_moment
 from outbox.models import OutboundEmail
 from outbox.services import email_queue
+
+logger = logging.getLogger(__name__)
 
 RECOVERY_CADENCE_DAYS = 7
 
@@ -145,6 +150,7 @@ def client_update(*, client: Client, team: Iterable[User] | None = None, **field
         from projects.services import reports_reschedule_for_client  # projects.services imports this module
 
         reports_reschedule_for_client(client=client)
+    client_health_refresh(client_id=client.pk)
     return client
 
 
@@ -361,6 +367,7 @@ def interaction_log(
             client.last_contacted_at = last_contact
         elif next_checkin_on:
             checkin_schedule(client=client, due_on=next_checkin_on)
+    client_health_refresh(client_id=client.pk)
     return interaction
 
 
@@ -385,6 +392,7 @@ def interaction_update(
     if staff_present is not None:
         interaction.staff_present.set(staff_present)
     client_refresh_contact_dates(client=interaction.client)
+    client_health_refresh(client_id=interaction.client_id)
     return interaction
 
 
@@ -393,6 +401,7 @@ def action_item_complete(*, item: ActionItem) -> ActionItem:
     if item.done_at is None:
         item.done_at = timezone.now()
         item.save(update_fields=["done_at"])
+        client_health_refresh(client_id=item.client_id)
     return item
 
 
@@ -400,6 +409,7 @@ def action_item_complete(*, item: ActionItem) -> ActionItem:
 def action_item_reopen(*, item: ActionItem) -> ActionItem:
     item.done_at = None
     item.save(update_fields=["done_at"])
+    client_health_refresh(client_id=item.client_id)
     return item
 
 
@@ -499,3 +509,137 @@ def contact_unsubscribe(*, contact: Contact) -> Contact:
         contact=contact, kind=OutboundEmail.Kind.STATUS_REPORT, status=OutboundEmail.Status.PENDING
     ).update(status=OutboundEmail.Status.SUPPRESSED, last_error="The contact unsubscribed.")
     return contact
+
+
+# Relationship health ---------------------------------------------------------------------------
+
+SENTIMENT_WINDOW = timedelta(days=90)
+SENTIMENT_SAMPLE = 10
+CHANGE_WAIT = timedelta(days=14)
+FAILED_DELIVERY_WINDOW = timedelta(days=30)
+
+
+def _per_client(queryset: QuerySet[Any], client_path: str) -> Coalesce:
+    """A correlated COUNT of `queryset` rows belonging to the outer client."""
+    counted = (
+        queryset.filter(**{client_path: OuterRef("pk")})
+        .order_by()
+        .values(client_path)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tuple[Client, HealthInputs]]:
+    """The score's inputs for many clients in two queries: one row per client with its counts,
+    and the recent sentiment of all of them."""
+    from projects.models import HIGH_SEVERITY, ChangeRequest, Project, RiskIssue
+
+    today = timezone.localdate(now)
+    active = Project.objects.filter(status=Project.Status.ACTIVE)
+    rows = clients.order_by().annotate(
+        our_overdue=_per_client(
+            ActionItem.objects.filter(owner_side=ActionItem.Side.US, done_at__isnull=True, due_on__lt=today), "client"
+        ),
+        red=_per_client(active.filter(health="red"), "client"),
+        amber=_per_client(active.filter(health="amber"), "client"),
+        green=_per_client(active.filter(health="green"), "client"),
+        recovering=_per_client(active.filter(recovery_plan__isnull=False), "client"),
+        high_risks=_per_client(
+            RiskIssue.objects.filter(project__in=active, severity__gte=HIGH_SEVERITY).exclude(
+                status=RiskIssue.Status.CLOSED
+            ),
+            "project__client",
+        ),
+        stale_changes=_per_client(
+            ChangeRequest.objects.filter(
+                status=ChangeRequest.Status.PROPOSED, proposed_at__lt=now - CHANGE_WAIT
+            ).exclude(project__status__in=[Project.Status.COMPLETED, Project.Status.CANCELLED]),
+            "project__client",
+        ),
+        failed=_per_client(
+            OutboundEmail.objects.filter(
+                kind=OutboundEmail.Kind.STATUS_REPORT,
+                status=OutboundEmail.Status.FAILED,
+                created_at__gte=now - FAILED_DELIVERY_WINDOW,
+            ),
+            "contact__client",
+        ),
+    )
+    sentiments: dict[int, list[int]] = {}
+    recent = (
+        Interaction.objects.filter(
+            client__in=clients.values("pk"), sentiment__isnull=False, occurred_at__gte=now - SENTIMENT_WINDOW
+        )
+        .order_by("client_id", "-occurred_at", "-pk")
+        .values_list("client_id", "sentiment")
+    )
+    for client_id, sentiment in recent:
+        sample = sentiments.setdefault(client_id, [])
+        if len(sample) < SENTIMENT_SAMPLE:
+            sample.append(sentiment)
+    inputs = {}
+    for row in rows:
+        worst = "red" if row.red else "amber" if row.amber else "green" if row.green else None
+        inputs[row.pk] = (
+            row,
+            HealthInputs(
+                cadence_days=row.checkin_cadence_days,
+                last_contact_on=timezone.localdate(row.last_contacted_at) if row.last_contacted_at else None,
+                known_since=timezone.localdate(row.created_at),
+                sentiments=sentiments.get(row.pk, []),
+                our_overdue_items=row.our_overdue,
+                worst_project_health=worst,
+                project_in_recovery=bool(row.recovering),
+                high_severity_open=row.high_risks,
+                changes_undecided_over_14_days=row.stale_changes,
+                failed_deliveries=row.failed,
+            ),
+        )
+    return inputs
+
+
+def client_health_recompute(*, clients: QuerySet[Client], now: datetime | None = None) -> int:
+    """Score the clients and store score, band and factors on them. A band that changes is
+    remembered with when, so Today can show clients whose band fell lately."""
+    now = now or timezone.now()
+    changed = []
+    for client, inputs in health_inputs(clients=clients, now=now).values():
+        health = health_of(inputs, today=timezone.localdate(now))
+        if client.health_band != health.band:
+            client.health_band_before = client.health_band
+            client.health_band_changed_at = now
+        client.health_score = health.score
+        client.health_band = health.band
+        client.health_factors = health.factors_as_json()
+        client.health_computed_at = now
+        changed.append(client)
+    Client.objects.bulk_update(
+        changed,
+        [
+            "health_score",
+            "health_band",
+            "health_factors",
+            "health_computed_at",
+            "health_band_before",
+            "health_band_changed_at",
+        ],
+        batch_size=500,
+    )
+    return len(changed)
+
+
+def client_health_refresh(*, client_id: int) -> None:
+    """Recompute one client's health once the current transaction commits: the services that
+    change an input call this. The work runs in a worker; when the broker is down the nightly
+    recompute catches up."""
+    from crm.tasks import client_health_recompute_task
+
+    def publish() -> None:
+        try:
+            client_health_recompute_task.apply_async((client_id,), retry=False)
+        except Exception as error:  # broker down: kombu raises a variety of connection errors
+            logger.warning("could not publish health recompute for client %s (%s)", client_id, error)
+
+    transaction.on_commit(publish)

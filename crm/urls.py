@@ -29,6 +29,7 @@ urlpatterns = [
     path("action-items/", views.action_item_list, name="action_item_list"),
     path("action-items/<int:pk>/done/", views.action_item_complete, name="action_item_complete"),
     # /checkins/<pk>/
+    path("checkins/<int:pk>/brief/", views.checkin_briefing, name="checkin_briefing"),
     path("checkins/<int:pk>/reschedule/", views.checkin_reschedule, name="checkin_reschedule"),
     path("checkins/<int:pk>/skip/", views.checkin_skip, name="checkin_skip"),
 ]

@@ -327,6 +327,13 @@ def action_item_complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_required
+@require_GET
+def checkin_briefing(request: HttpRequest, pk: int) -> HttpResponse:
+    checkin = get_object_or_404(selectors.checkins_for_user(user=request.user), pk=pk)
+    return render(request, "crm/briefing.html", {"page": selectors.checkin_briefing(checkin=checkin)})
+
+
+@staff_required
 @require_http_methods(GET_POST)
 def checkin_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     checkin = get_object_or_404(

@@ -15,10 +15,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm import services as crm
-from crm.models import ActionItem, Client, Contact, Interaction
+from crm.models import ActionItem, Client, Contact, HealthBand, Interaction
 from crm.schedule import weekly_moment_at_or_before
+from outbox.models import OutboundEmail
 from portal.services import portal_access_grant
 from projects import services as projects
+from projects.models import Project
 
 DEFAULT_DEMO_PASSWORD = "rapport-demo-2026"  # noqa: S105 (documented demo value, refused without DEBUG)
 
@@ -74,7 +76,7 @@ CLIENTS = [
     ("Kestrel Energy", "Energy", "active", "Europe/Berlin", 14, 1, "unhappy", 2),
     ("Lumen Analytics", "Software", "prospect", "America/Los_Angeles", 10, 0, "happy", 6),
     ("Orchard Retail Group", "Retail", "active", "Europe/London", 14, 1, "steady", 9),
-    ("Quayside Bank", "Financial services", "active", "Europe/London", 7, 0, "escalated", 4),
+    ("Quayside Bank", "Financial services", "active", "Europe/London", 7, 0, "escalated", 14),
     ("Redwood Schools Trust", "Education", "dormant", "Europe/London", 60, 1, "steady", 75),
     ("Silverline Media", "Media", "active", "Australia/Sydney", 14, 1, "happy", 16),
     ("Tidewater Foods", "Food and drink", "former", "America/New_York", 90, 0, "steady", 110),
@@ -327,10 +329,31 @@ def seed_portal(*, password: str) -> User:
     return contact.user
 
 
+def seed_health(*, people: DemoPeople) -> None:
+    """Score every client, then give the demo a little history: one report email that bounced,
+    and a client whose band fell this week (it was healthy before its sentiment dropped)."""
+    project = Project.objects.filter(reports_enabled=True, status="active", status_reports__isnull=False).first()
+    if project and not OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED).exists():
+        OutboundEmail.objects.create(
+            key=f"demo-bounce:{project.pk}",
+            kind=OutboundEmail.Kind.STATUS_REPORT,
+            to_email=f"former.contact@{project.client.name.split()[0].lower()}.example.com",
+            status=OutboundEmail.Status.FAILED,
+            attempts=1,
+            last_error="SMTPRecipientsRefused: 550 5.1.1 mailbox unknown",
+            status_report=project.status_reports.first(),
+        )
+    crm.client_health_recompute(clients=Client.objects.filter(archived_at__isnull=True))
+    fallen = Client.objects.filter(health_band__in=[HealthBand.WATCH, HealthBand.AT_RISK], name="Bluefin Health")
+    fallen.update(health_band_before=HealthBand.HEALTHY, health_band_changed_at=timezone.now() - timedelta(days=3))
+
+
 def seed_demo(*, password: str, progress: Progress) -> DemoPeople:
     progress("people: an admin and two project managers")
     people = seed_people(password=password)
     seed_crm(people=people, progress=progress)
     seed_projects(people=people, progress=progress)
+    progress("health: every client scored")
+    seed_health(people=people)
     progress("portal: a client contact with access")
     return dataclasses.replace(people, portal_contact=seed_portal(password=password))

@@ -12,12 +12,13 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts.models import User
-from crm.models import Client
+from crm.models import Client, Interaction
 from outbox.models import OutboundEmail
 from projects.models import (
     HIGH_SEVERITY,
     ChangeRequest,
     Decision,
+    Health,
     Milestone,
     MilestoneChange,
     Project,
@@ -209,6 +210,7 @@ class ProjectPage:
     decisions: list[Decision]
     status_updates: list[StatusUpdate]
     reports: list[ReportHistory]
+    expectation_gap: ExpectationGap | None
     today: date
 
     @property
@@ -242,6 +244,7 @@ def project_page(*, project: Project) -> ProjectPage:
         decisions=list(project.decisions.all()),
         status_updates=list(project.status_updates.select_related("author")[:20]),
         reports=report_history(project=project),
+        expectation_gap=expectation_gap_for(project=project),
         today=timezone.localdate(),
     )
 
@@ -249,3 +252,124 @@ def project_page(*, project: Project) -> ProjectPage:
 def milestones_moved_since(*, project: Project, since: date) -> QuerySet[MilestoneChange]:
     """Reschedules after a moment (for reports and briefings), newest first."""
     return MilestoneChange.objects.filter(milestone__project=project, changed_at__gte=since).select_related("milestone")
+
+
+# Expectation gap ----------------------------------------------------------------------------------
+
+GAP_WINDOW = timedelta(days=30)
+UNHAPPY_AVERAGE = 2.0
+CONTENT_AVERAGE = 4.0
+SENTIMENT_FALL = 1.0
+
+
+@dataclass(frozen=True)
+class Evidence:
+    interaction_id: int
+    occurred_at: datetime
+    sentiment: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class ExpectationGap:
+    """The team's view of a project (its health) and the client's mood disagree."""
+
+    project_id: int
+    project_name: str
+    client_id: int
+    client_name: str
+    health: str
+    team_optimistic: bool  # green or amber while the client is unhappy; else red while content
+    recent_average: float
+    earlier_average: float | None
+    evidence: list[Evidence]
+
+    @property
+    def summary(self) -> str:
+        if self.team_optimistic:
+            trend = (
+                f", down from {self.earlier_average:.1f}"
+                if self.earlier_average is not None and self.earlier_average > self.recent_average
+                else ""
+            )
+            return (
+                f"Reported {self.health} while the client's sentiment averages "
+                f"{self.recent_average:.1f} over 30 days{trend}"
+            )
+        return f"Reported red while the client's sentiment averages {self.recent_average:.1f} over 30 days"
+
+
+def _average(values: list[int]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def expectation_gaps(*, projects: QuerySet[Project], now: datetime | None = None) -> list[ExpectationGap]:
+    """Active projects whose health disagrees with their client's recent sentiment, with the
+    interactions that show it. Flagged when the team reports green or amber while the client's
+    sentiment over the last 30 days averages 2 or below, or has fallen by a point or more
+    against the 30 days before; or the team reports red while the client averages 4 or more.
+    Two queries, however many projects."""
+    rows = list(
+        projects.filter(status=Project.Status.ACTIVE)
+        .order_by("client__name", "name")
+        .values("pk", "name", "health", "client_id", "client__name")
+    )
+    return _gaps(rows, now=now or timezone.now())
+
+
+def expectation_gap_for(*, project: Project, now: datetime | None = None) -> ExpectationGap | None:
+    """The gap of one project already loaded (with its client): one query."""
+    if project.status != Project.Status.ACTIVE:
+        return None
+    row = {
+        "pk": project.pk,
+        "name": project.name,
+        "health": project.health,
+        "client_id": project.client_id,
+        "client__name": project.client.name,
+    }
+    gaps = _gaps([row], now=now or timezone.now())
+    return gaps[0] if gaps else None
+
+
+def _gaps(rows: list[dict[str, Any]], *, now: datetime) -> list[ExpectationGap]:
+    interactions = Interaction.objects.filter(
+        client_id__in={row["client_id"] for row in rows},
+        sentiment__isnull=False,
+        occurred_at__gte=now - 2 * GAP_WINDOW,
+        occurred_at__lte=now,
+    ).order_by("-occurred_at", "-pk")
+    recent: dict[int, list[Evidence]] = {}
+    earlier: dict[int, list[int]] = {}
+    for pk, client_id, occurred_at, sentiment, summary in interactions.values_list(
+        "pk", "client_id", "occurred_at", "sentiment", "summary"
+    ):
+        if occurred_at >= now - GAP_WINDOW:
+            recent.setdefault(client_id, []).append(Evidence(pk, occurred_at, sentiment, summary))
+        else:
+            earlier.setdefault(client_id, []).append(sentiment)
+    gaps = []
+    for row in rows:
+        evidence = recent.get(row["client_id"], [])
+        recent_average = _average([e.sentiment for e in evidence])
+        if recent_average is None:
+            continue
+        earlier_average = _average(earlier.get(row["client_id"], []))
+        fell = earlier_average is not None and earlier_average - recent_average >= SENTIMENT_FALL
+        optimistic = row["health"] in (Health.GREEN, Health.AMBER) and (recent_average <= UNHAPPY_AVERAGE or fell)
+        pessimistic = row["health"] == Health.RED and recent_average >= CONTENT_AVERAGE
+        if optimistic or pessimistic:
+            gaps.append(
+                ExpectationGap(
+                    project_id=row["pk"],
+                    project_name=row["name"],
+                    client_id=row["client_id"],
+                    client_name=row["client__name"],
+                    health=row["health"],
+                    team_optimistic=optimistic,
+                    recent_average=recent_average,
+                    earlier_average=earlier_average,
+                    evidence=evidence,
+                )
+            )
+    return gaps

@@ -83,6 +83,7 @@ def project_create(*, client: Client, name: str, manager: User, team: Iterable[U
     team = list(team)
     project.team.set([member for member in team if member.pk != manager.pk])
     _people_join_client_team(project, [manager, *team])
+    crm_services.client_health_refresh(client_id=client.pk)
     return project
 
 
@@ -101,6 +102,7 @@ def project_update(*, project: Project, team: Iterable[User] | None = None, **fi
         project.team.set([member for member in team if member.pk != project.manager_id])
         _people_join_client_team(project, team)
     _people_join_client_team(project, [project.manager])
+    crm_services.client_health_refresh(client_id=project.client_id)
     return project
 
 
@@ -132,6 +134,7 @@ def project_close(
                 owner=project.client.account_manager,
                 reason=f"{days}-day follow-up after {project.name}",
             )
+    crm_services.client_health_refresh(client_id=project.client_id)
     return project
 
 
@@ -222,6 +225,7 @@ def risk_raise(*, project: Project, title: str, probability: int, impact: int, *
     risk = RiskIssue(project=project, title=title, probability=probability, impact=impact, **fields)
     risk.full_clean(exclude=["project", "owner", "severity"])
     risk.save()
+    crm_services.client_health_refresh(client_id=project.client_id)
     return risk
 
 
@@ -236,6 +240,7 @@ def risk_update(*, risk: RiskIssue, **fields: object) -> RiskIssue:
     risk.full_clean(exclude=["project", "owner", "severity"])
     risk.save()
     risk.refresh_from_db(fields=["severity"])
+    crm_services.client_health_refresh(client_id=risk.project.client_id)
     return risk
 
 
@@ -244,6 +249,7 @@ def risk_close(*, risk: RiskIssue) -> RiskIssue:
     risk.status = RiskIssue.Status.CLOSED
     risk.closed_at = timezone.now()
     risk.save(update_fields=["status", "closed_at"])
+    crm_services.client_health_refresh(client_id=risk.project.client_id)
     return risk
 
 
@@ -271,6 +277,7 @@ def change_request_propose(
     )
     change.full_clean(exclude=["project", "decided_by"])
     change.save()
+    crm_services.client_health_refresh(client_id=project.client_id)
     return change
 
 
@@ -283,6 +290,7 @@ def change_request_decide(*, change_request: ChangeRequest, approve: bool, by: U
     change_request.decided_at = timezone.now()
     change_request.decided_by = by
     change_request.save(update_fields=["status", "decided_at", "decided_by"])
+    crm_services.client_health_refresh(client_id=change_request.project.client_id)
     return change_request
 
 
@@ -340,6 +348,7 @@ def status_update_post(
     update.save()
     project.health, project.health_reason = health, reason
     project.save(update_fields=["health", "health_reason", "updated_at"])
+    crm_services.client_health_refresh(client_id=project.client_id)
     return update
 
 
@@ -373,6 +382,7 @@ def recovery_start(
         client.save(update_fields=["checkin_cadence_days", "cadence_before_recovery", "updated_at"])
         crm_services.checkin_pull_within_cadence(client=client)
     project.client = client
+    crm_services.client_health_refresh(client_id=client.pk)
     return plan
 
 
@@ -396,6 +406,7 @@ def recovery_end(*, project: Project, by: User | None, outcome: str = "") -> Rec
         client.cadence_before_recovery = None
         client.save(update_fields=["checkin_cadence_days", "cadence_before_recovery", "updated_at"])
     project.client = client
+    crm_services.client_health_refresh(client_id=client.pk)
     return plan
 
 

@@ -45,13 +45,18 @@ def say(text: str) -> None:
 
 
 def stop(process: subprocess.Popen) -> None:
+    """SIGTERM the process group it leads; SIGKILL whatever of the group is left after 20 s."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
+        pass
+    try:
         os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    except ProcessLookupError:
+        pass
+    process.wait()
 
 
 def start_redis(port: int, folder: Path) -> subprocess.Popen:

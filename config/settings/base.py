@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from config.env import env_bool, env_database, env_email, env_int, env_list, env_str, env_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -188,6 +190,9 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders and reports are due on the hour in someone's zone, and a retried email is due
     # 30 s after its failure: a minute keeps every email within a minute of its time.
     "dispatch": {"task": "ops.tasks.dispatch", "schedule": 60.0},
+    # Health decays with time alone (days since contact, items turning overdue), so every
+    # client is rescored nightly; changes rescore their client at once.
+    "health-recompute": {"task": "crm.tasks.client_health_recompute_all", "schedule": crontab(hour=2, minute=30)},
 }
 
 LOGGING = {

@@ -28,6 +28,7 @@ ROUTES = [
     Route("interaction_edit", lambda w: {"pk": w.interaction.pk}, methods=("GET", "POST")),
     Route("action_item_list", scoped=False),
     Route("action_item_complete", lambda w: {"pk": w.item.pk}, methods=("POST",)),
+    Route("checkin_briefing", lambda w: {"pk": w.checkin.pk}),
     Route("checkin_reschedule", lambda w: {"pk": w.checkin.pk}, methods=("GET", "POST")),
     Route("checkin_skip", lambda w: {"pk": w.checkin.pk}, methods=("POST",)),
 ]

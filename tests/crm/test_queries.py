@@ -17,7 +17,7 @@ from tests.factories import ActionItemFactory, ClientFactory, ContactFactory, In
 
 SIZES = [1, 25]
 CLIENT_LIST_QUERIES = 4
-CLIENT_PAGE_QUERIES = 9
+CLIENT_PAGE_QUERIES = 10
 LOG_FORM_GET_QUERIES = 4
 LOG_FORM_POST_QUERIES = 10
 ACTION_ITEM_LIST_QUERIES = 3

@@ -5,7 +5,6 @@ to be run by the worker and land in SQLite."""
 from __future__ import annotations
 
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.workers import stop
 
 PROCFILE = {
     name.strip(): command.strip()
@@ -68,10 +68,4 @@ def test_worker_and_beat_from_the_procfile_run_the_heartbeat_with_no_servers(tmp
         assert heartbeat_at(tmp_path / "rapport.sqlite3") is not None, (tmp_path / "beat.log").read_text()[-2000:]
     finally:
         for process in processes:
-            os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop(process)

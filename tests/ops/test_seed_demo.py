@@ -101,3 +101,19 @@ def test_seed_demo_projects_with_reports_have_last_weeks_report(db, settings):
     assert reporting.exists()
     assert all(project.next_report_at for project in reporting)
     assert StatusReport.objects.filter(project__in=reporting).count() == reporting.count()
+
+
+def test_seed_demo_gives_maya_something_in_every_section_of_today(db, settings):
+    from crm.models import Client
+    from today.selectors import today_page
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    bands = set(Client.objects.filter(archived_at__isnull=True).values_list("health_band", flat=True))
+    assert bands == {"healthy", "watch", "at_risk"}
+    page = today_page(viewer=User.objects.get(email="maya@rapport.example"))
+    sections = {
+        "checkins": page.checkins, "action_items": page.action_items, "projects": page.projects,
+        "gaps": page.gaps, "fallen": page.fallen, "milestones": page.milestones, "failed": page.failed_emails,
+    }  # fmt: skip
+    assert [name for name, rows in sections.items() if not rows] == []

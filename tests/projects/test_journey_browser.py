@@ -92,6 +92,6 @@ def test_a_manager_runs_a_project_into_recovery(page, live_server, pm, acme, sig
     expect(recovery).to_contain_text("now every 7 days")
 
     page.get_by_role("link", name="Acme Corp").first.click()
-    expect(page.get_by_role("region", name="Relationship")).to_contain_text("7 days")
-    expect(page.get_by_role("region", name="Relationship")).to_contain_text("normally 14")
+    expect(page.get_by_role("region", name="Relationship", exact=True)).to_contain_text("7 days")
+    expect(page.get_by_role("region", name="Relationship", exact=True)).to_contain_text("normally 14")
     assert RiskIssue.objects.get().client_visible

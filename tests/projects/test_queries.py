@@ -16,7 +16,7 @@ from tests.factories import ClientFactory, MilestoneFactory, ProjectFactory, Ris
 
 SIZES = [1, 25]
 PROJECT_LIST_QUERIES = 5
-PROJECT_PAGE_QUERIES = 11
+PROJECT_PAGE_QUERIES = 12
 
 
 @pytest.fixture

@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from crm import services
+from crm.models import Client
+
+
+@shared_task(name="crm.tasks.client_health_recompute", ignore_result=True)
+def client_health_recompute_task(client_id: int) -> None:
+    services.client_health_recompute(clients=Client.objects.filter(pk=client_id))
+
+
+@shared_task(name="crm.tasks.client_health_recompute_all", ignore_result=True)
+def client_health_recompute_all() -> int:
+    return services.client_health_recompute(clients=Client.objects.filter(archived_at__isnull=True))

@@ -1,0 +1,52 @@
+// Draws the charts of a page. Each <canvas data-chart="kind" data-source="id"> reads its data
+// from the <script type="application/json" id="id"> that Django's json_script wrote; every chart
+// has a text alternative next to it (an aria-label and a table), so nothing depends on this file.
+(function () {
+  "use strict";
+  if (typeof Chart === "undefined") return;
+
+  const BAND_COLOURS = { healthy: "#146c43", watch: "#ffc107", at_risk: "#b02a37" };
+  const builders = {
+    bands(data) {
+      return {
+        type: "bar",
+        data: {
+          labels: ["Healthy", "Watch", "At risk"],
+          datasets: [{ label: "Clients", data: [data.healthy, data.watch, data.at_risk],
+                       backgroundColor: [BAND_COLOURS.healthy, BAND_COLOURS.watch, BAND_COLOURS.at_risk] }],
+        },
+        options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      };
+    },
+    sentiment(data) {
+      return {
+        type: "line",
+        data: {
+          labels: data.map((point) => point.date),
+          datasets: [{ label: "Sentiment (1 very unhappy – 5 very happy)", data: data.map((point) => point.sentiment),
+                       borderColor: "#0d6efd", backgroundColor: "#0d6efd", tension: 0.2 }],
+        },
+        options: { scales: { y: { min: 1, max: 5, ticks: { stepSize: 1 } } }, plugins: { legend: { display: false } } },
+      };
+    },
+    factors(data) {
+      return {
+        type: "bar",
+        data: {
+          labels: data.map((factor) => factor.label),
+          datasets: [{ label: "Points taken off", data: data.map((factor) => factor.points), backgroundColor: "#b02a37" }],
+        },
+        options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { max: 0 } } },
+      };
+    },
+  };
+
+  document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
+    const source = document.getElementById(canvas.dataset.source);
+    const build = builders[canvas.dataset.chart];
+    if (!source || !build) return;
+    const config = build(JSON.parse(source.textContent));
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options);
+    new Chart(canvas, config);
+  });
+})();

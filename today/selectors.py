@@ -1,0 +1,124 @@
+"""What a manager's Today page shows: what needs them now, each row with its next action."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from crm.health import band_fell
+from crm.models import ActionItem, CheckIn, Client
+from crm.selectors import clients_for_user
+from outbox.models import OutboundEmail
+from projects.models import Health, Milestone, Project
+from projects.selectors import ExpectationGap, expectation_gaps, projects_for_user
+
+WEEK = timedelta(days=6)
+BAND_FALL_WINDOW = timedelta(days=14)
+FAILED_EMAIL_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class PortfolioEntry:
+    client_id: int
+    name: str
+    score: int | None
+    band: str
+
+
+@dataclass(frozen=True)
+class TodayPage:
+    viewer: User
+    today: date
+    week_end: date
+    checkins: list[CheckIn]
+    action_items: list[ActionItem]
+    projects: list[Project]
+    gaps: list[ExpectationGap]
+    fallen: list[Client]
+    milestones: list[Milestone]
+    failed_emails: list[OutboundEmail]
+    portfolio: list[PortfolioEntry]
+
+    @property
+    def band_counts(self) -> dict[str, int]:
+        counts = {"healthy": 0, "watch": 0, "at_risk": 0}
+        for entry in self.portfolio:
+            if entry.band:
+                counts[entry.band] += 1
+        return counts
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(
+            (self.checkins, self.action_items, self.projects, self.gaps, self.fallen, self.milestones,
+             self.failed_emails)
+        )  # fmt: skip
+
+
+def managers_to_view(*, user: User) -> QuerySet[User]:
+    """Whose Today an admin may open: every active manager or admin."""
+    return User.objects.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.ADMIN]).order_by("full_name")
+
+
+def today_page(*, viewer: User, now: datetime | None = None) -> TodayPage:
+    """A fixed number of queries, however many clients the viewer has."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    week_end = today + WEEK
+    projects = projects_for_user(user=viewer)
+    clients = clients_for_user(user=viewer).filter(archived_at__isnull=True)
+    checkins = (
+        CheckIn.objects.filter(
+            owner=viewer, state=CheckIn.State.DUE, due_on__lte=week_end, client__archived_at__isnull=True
+        )
+        .select_related("client")
+        .order_by("due_on", "pk")
+    )
+    action_items = (
+        ActionItem.objects.filter(
+            owner=viewer,
+            owner_side=ActionItem.Side.US,
+            done_at__isnull=True,
+            due_on__lte=week_end,
+            client__archived_at__isnull=True,
+        )
+        .select_related("client")
+        .order_by("due_on", "pk")
+    )
+    attention = projects.filter(status__in=[Project.Status.ACTIVE, Project.Status.ON_HOLD]).filter(
+        Q(health__in=[Health.RED, Health.AMBER]) | Q(recovery_plan__isnull=False)
+    )
+    fallen = clients.filter(health_band_changed_at__gte=now - BAND_FALL_WINDOW).order_by("health_score", "name")
+    milestones = (
+        Milestone.objects.filter(
+            project__in=projects.filter(status=Project.Status.ACTIVE).values("pk"),
+            completed_on__isnull=True,
+            due_on__lte=week_end,
+        )
+        .select_related("project__client")
+        .order_by("due_on", "pk")
+    )
+    failed = (
+        OutboundEmail.objects.filter(status=OutboundEmail.Status.FAILED, created_at__gte=now - FAILED_EMAIL_WINDOW)
+        .filter(Q(user=viewer) | Q(status_report__project__in=projects.values("pk")))
+        .select_related("status_report__project", "checkin__client")
+        .order_by("-created_at")[:20]
+    )
+    portfolio = clients.order_by("health_score", "name").values_list("pk", "name", "health_score", "health_band")
+    return TodayPage(
+        viewer=viewer,
+        today=today,
+        week_end=week_end,
+        checkins=list(checkins),
+        action_items=list(action_items),
+        projects=sorted(attention, key=lambda p: (p.recovery_plan_id is None, p.health != Health.RED, p.name)),
+        gaps=expectation_gaps(projects=projects, now=now),
+        fallen=[client for client in fallen if band_fell(client.health_band_before, client.health_band)],
+        milestones=list(milestones),
+        failed_emails=list(failed),
+        portfolio=[PortfolioEntry(pk, name, score, band) for pk, name, score, band in portfolio],
+    )
