@@ -176,6 +176,10 @@ def email_deliver(*, email_id: int) -> str:
         description = f"{type(error).__name__}: {error}"[:2000]
         if code is not None and 500 <= code < 600:
             _finish(email_id, claim, status=Status.FAILED, last_error=description)
+            if email.contact is not None:  # a failed report delivery counts against the client's health
+                from crm.services import client_health_refresh  # crm.services imports this module
+
+                client_health_refresh(client_id=email.contact.client_id)
             return Status.FAILED
         if not isinstance(error, (smtplib.SMTPException, OSError)):
             logger.exception("building or sending email %s failed", email_id)

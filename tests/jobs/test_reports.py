@@ -270,3 +270,17 @@ def test_the_builder_reads_a_fixed_number_of_queries(project, manager, django_as
     with time_machine.travel(berlin(5, 9), tick=False), django_assert_max_num_queries(12):
         services.status_report_create(project=project, due_at=berlin(5, 9))
     assert OutboundEmail.objects.count() == 11
+
+
+def test_a_bounced_report_marks_the_delivery_failed_and_counts_against_health(
+    project, smtp_server, django_capture_on_commit_callbacks
+):
+    smtp_server.handler.reply = lambda n: "550 5.1.1 No such mailbox"
+    with time_machine.travel(berlin(5, 9), tick=False), django_capture_on_commit_callbacks(execute=True):
+        jobs_dispatch()
+    email = OutboundEmail.objects.get()
+    assert email.status == OutboundEmail.Status.FAILED
+    assert "550" in email.last_error
+    project.client.refresh_from_db()
+    factors = {f["key"]: f["points"] for f in project.client.health_factors}
+    assert factors["deliveries"] == -3
