@@ -7,13 +7,13 @@ STAMP_JS := static/vendor/.copied
 
 .PHONY: run test deps lint format faults clean
 
-# Web, worker and beat together (Procfile, through honcho). Embedded default: SQLite and a
+# Web, worker and beat together (the Procfile, through scripts/run_procfile.py). Embedded default: SQLite and a
 # filesystem broker under var/; set DATABASE_URL / CELERY_BROKER_URL to use real servers.
 run: deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty
 	PATH="$(CURDIR)/$(BIN):$$PATH" DJANGO_SETTINGS_MODULE=$${DJANGO_SETTINGS_MODULE:-config.settings.dev} \
-		$(BIN)/honcho start
+		$(BIN)/python scripts/run_procfile.py Procfile
 
 # The whole suite. Uses DATABASE_URL and CELERY_BROKER_URL when set, else SQLite and the
 # filesystem broker; pytest's header says which.

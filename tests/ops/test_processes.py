@@ -49,7 +49,7 @@ def test_worker_and_beat_from_the_procfile_run_the_heartbeat_with_no_servers(tmp
     env = embedded_env(tmp_path)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
     processes = [
-        subprocess.Popen(  # noqa: S602 (the Procfile's own command line, run by a shell as honcho does)
+        subprocess.Popen(  # noqa: S602 (the Procfile's own command line, run by a shell as make run does)
             PROCFILE[name],
             shell=True,
             cwd=REPO,
