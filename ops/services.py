@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +11,8 @@ from crm.services import checkin_reminders_create_due
 from ops.models import Heartbeat
 from outbox.services import email_enqueue_due
 from projects.services import status_reports_create_due
+
+logger = logging.getLogger(__name__)
 
 BEAT = "beat"
 
@@ -31,7 +35,17 @@ def jobs_dispatch(*, now: datetime | None = None) -> Dispatch:
     create nothing twice (unique keys, conditional updates) and send nothing twice (claims)."""
     now = now or timezone.now()
     return Dispatch(
-        reminders=checkin_reminders_create_due(now=now),
-        reports=status_reports_create_due(now=now),
-        enqueued=email_enqueue_due(now=now),
+        reminders=_step(checkin_reminders_create_due, now=now),
+        reports=_step(status_reports_create_due, now=now),
+        enqueued=_step(email_enqueue_due, now=now),
     )
+
+
+def _step(step: Callable[..., int], *, now: datetime) -> int:
+    """Run one part of a tick; a failure is logged and does not stop the parts after it (the
+    emails already due still go out when building reminders fails)."""
+    try:
+        return step(now=now)
+    except Exception:
+        logger.exception("dispatcher step %s failed; the next tick tries again", step.__name__)
+        return 0

@@ -3,6 +3,7 @@ the client relationship (check-ins, cadence) through crm.services, explicitly.""
 
 from __future__ import annotations
 
+import logging
 import zoneinfo
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
@@ -33,6 +34,8 @@ from projects.models import (
     StatusReport,
     StatusUpdate,
 )
+
+logger = logging.getLogger(__name__)
 
 FOLLOW_UP_DAYS = (30, 90)
 
@@ -521,14 +524,22 @@ def status_reports_create_due(*, now: datetime | None = None) -> int:
     built = 0
     due = Project.objects.filter(next_report_at__lte=now).select_related("client")
     for project in due:
-        with transaction.atomic():
-            claimed = Project.objects.filter(pk=project.pk, next_report_at=project.next_report_at).update(
-                next_report_at=report_next_due(project, after=now)
-            )
-            if not claimed:
-                continue
-            due_at = weekly_moment_at_or_before(
-                weekday=project.report_weekday, hour=project.report_hour, time_zone=project.client.time_zone, now=now
-            )
-            built += status_report_create(project=project, due_at=due_at) is not None
+        try:
+            with transaction.atomic():
+                claimed = Project.objects.filter(pk=project.pk, next_report_at=project.next_report_at).update(
+                    next_report_at=report_next_due(project, after=now)
+                )
+                if not claimed:
+                    continue
+                due_at = weekly_moment_at_or_before(
+                    weekday=project.report_weekday,
+                    hour=project.report_hour,
+                    time_zone=project.client.time_zone,
+                    now=now,
+                )
+                built += status_report_create(project=project, due_at=due_at) is not None
+        except Exception:
+            # One project's failure must not hold up the others; its claim is rolled back, so
+            # the next tick tries it again.
+            logger.exception("building the weekly report of project %s failed", project.pk)
     return built

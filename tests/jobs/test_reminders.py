@@ -145,3 +145,15 @@ def test_the_sweep_reads_a_fixed_number_of_queries(owner, django_assert_max_num_
         with django_assert_max_num_queries(2):
             assert services.checkin_reminders_create_due() == 0
     assert OutboundEmail.objects.filter(kind="checkin_overdue").count() == 20
+
+
+def test_a_failing_step_does_not_stop_the_emails_already_due(checkin, owner, caplog):
+    """Reminders cannot be worked out (an owner's zone was broken behind the form's back), yet
+    the emails already due still go out, and the failure is logged."""
+    type(owner).objects.filter(pk=owner.pk).update(time_zone="Not/AZone")
+    OutboundEmail.objects.create(
+        key="due-anyway", kind="password_reset", to_email=owner.email, user=owner, send_after=at(11, 8)
+    )
+    sent = dispatch(at(11, 9))
+    assert [m.to for m in sent] == [[owner.email]]
+    assert "dispatcher step checkin_reminders_create_due failed" in caplog.text

@@ -284,3 +284,21 @@ def test_a_bounced_report_marks_the_delivery_failed_and_counts_against_health(
     project.client.refresh_from_db()
     factors = {f["key"]: f["points"] for f in project.client.health_factors}
     assert factors["deliveries"] == -3
+
+
+def test_one_projects_broken_report_does_not_hold_up_the_others(project, manager, caplog):
+    """A project whose report cannot be built (here: its client's zone became invalid behind
+    the form's back) is logged and retried next tick; the other projects' reports go out."""
+    with time_machine.travel(berlin(1, 10)):
+        other = services.project_create(
+            client=ClientFactory(account_manager=manager, time_zone="Europe/Berlin"), name="Healthy one",
+            manager=manager, status="active", reports_enabled=True, report_weekday=Project.Weekday.FRIDAY,
+            report_hour=9,
+        )  # fmt: skip
+    ContactFactory(client=other.client, email="fine@other.test", receives_reports=True)
+    type(project.client).objects.filter(pk=project.client_id).update(time_zone="Not/AZone")
+    sent = dispatch(berlin(5, 9))
+    assert [m.to for m in sent] == [["fine@other.test"]]
+    assert "building the weekly report of project" in caplog.text
+    project.refresh_from_db()
+    assert project.next_report_at == berlin(5, 9)  # claim rolled back: tried again next tick
