@@ -40,11 +40,14 @@ def checkin_ics(checkin: CheckIn, *, log_url: str) -> str:
 
 
 def checkin_reminder_message(email: OutboundEmail) -> EmailMultiAlternatives | None:
-    """A reminder goes only while its check-in is still open, on the date it was queued for."""
+    """A reminder goes only while its check-in is still open, due on the date it was queued for,
+    and owned by the person it was queued for."""
     checkin = email.checkin
-    if checkin is None or checkin.state != CheckIn.State.DUE or not email.key.endswith(checkin.due_on.isoformat()):
+    if checkin is None or checkin.state != CheckIn.State.DUE:
         return None
-    if email.user is None or not email.user.is_active:
+    if not email.key.endswith(f":{checkin.due_on.isoformat()}:{checkin.owner_id}"):
+        return None
+    if email.user is None or email.user_id != checkin.owner_id or not email.user.is_active:
         return None
     log_url = settings.SITE_URL + reverse("crm:interaction_log", kwargs={"pk": checkin.client_id})
     context = {

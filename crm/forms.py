@@ -132,6 +132,21 @@ class ContactForm(forms.ModelForm):
     def __init__(self, *args: Any, client: Client, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.client = self.instance.client = client
+        if self.instance.unsubscribed_at:
+            # They unsubscribed themselves: a form opened before that must not sign them up
+            # again, so only an explicit tick below resumes the reports.
+            field = self.fields["receives_reports"]
+            field.disabled = True
+            field.help_text = f"Unsubscribed on {self.instance.unsubscribed_at:%-d %b %Y} with the link in a report."
+            self.fields["resume_reports"] = forms.BooleanField(
+                label="Resume weekly reports: the contact asked for them again", required=False
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.pop("resume_reports", False):
+            cleaned["receives_reports"] = True
+        return cleaned
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()

@@ -243,9 +243,11 @@ class Briefing:
         return self.interactions[0].occurred_at if self.interactions else None
 
 
-def checkin_briefing(*, checkin: CheckIn) -> Briefing:
-    """Built in a fixed number of queries: one per list, however long the history."""
+def checkin_briefing(*, user: User, checkin: CheckIn) -> Briefing:
+    """Built in a fixed number of queries: one per list, however long the history. Project items
+    come only from the client's projects this user may see."""
     from projects.models import ChangeRequest, Decision, MilestoneChange, Project, RiskIssue
+    from projects.selectors import projects_for_user
 
     client = checkin.client
     interactions = list(
@@ -257,7 +259,10 @@ def checkin_briefing(*, checkin: CheckIn) -> Briefing:
         .select_related("owner", "owner_contact")
         .order_by(F("due_on").asc(nulls_last=True), "pk")
     )
-    open_projects = client.projects.exclude(status__in=[Project.Status.COMPLETED, Project.Status.CANCELLED])
+    visible_projects = projects_for_user(user=user).filter(client=client).values("pk")
+    open_projects = Project.objects.filter(pk__in=visible_projects).exclude(
+        status__in=[Project.Status.COMPLETED, Project.Status.CANCELLED]
+    )
     return Briefing(
         checkin=checkin,
         client=client,
@@ -277,7 +282,7 @@ def checkin_briefing(*, checkin: CheckIn) -> Briefing:
             .order_by("proposed_at")
         ),
         recent_decisions=list(
-            Decision.objects.filter(project__client=client, created_at__gte=since)
+            Decision.objects.filter(project__in=visible_projects, created_at__gte=since)
             .select_related("project")
             .order_by("-decided_on")
         ),

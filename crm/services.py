@@ -130,6 +130,7 @@ def client_update(*, client: Client, team: Iterable[User] | None = None, **field
     if unknown:
         raise TypeError(f"client_update got unexpected fields: {', '.join(sorted(unknown))}")
     previous_manager_id = client.account_manager_id
+    previous_zone = client.time_zone
     for name, value in fields.items():
         setattr(client, name, value)
     if "checkin_cadence_days" in fields and client.projects.filter(recovery_plan__isnull=False).exists():
@@ -146,7 +147,7 @@ def client_update(*, client: Client, team: Iterable[User] | None = None, **field
             owner=client.account_manager
         )
     checkin_pull_within_cadence(client=client)
-    if "time_zone" in fields:
+    if client.time_zone != previous_zone:
         from projects.services import reports_reschedule_for_client  # projects.services imports this module
 
         reports_reschedule_for_client(client=client)
@@ -465,9 +466,10 @@ def checkin_reminder_stage(checkin: CheckIn, *, now: datetime) -> str | None:
 
 
 def checkin_reminder_key(checkin: CheckIn, kind: str) -> str:
-    """One reminder per check-in, stage and due date: a rescheduled check-in is reminded again."""
+    """One reminder per check-in, stage, due date and owner: a check-in that is moved, or handed
+    to someone else, is reminded again (to its new owner)."""
     stage = "overdue" if kind == OutboundEmail.Kind.CHECKIN_OVERDUE else "due-soon"
-    return f"checkin-{stage}:{checkin.pk}:{checkin.due_on.isoformat()}"
+    return f"checkin-{stage}:{checkin.pk}:{checkin.due_on.isoformat()}:{checkin.owner_id}"
 
 
 def checkin_reminders_create_due(*, now: datetime | None = None) -> int:
@@ -475,7 +477,14 @@ def checkin_reminders_create_due(*, now: datetime | None = None) -> int:
     Check-ins already reminded as overdue are left out in SQL, so the sweep reads only the
     check-ins of the next two weeks and those still owing their last reminder."""
     now = now or timezone.now()
-    overdue_key = Concat(Value("checkin-overdue:"), Cast("pk", CharField()), Value(":"), Cast("due_on", CharField()))
+    overdue_key = Concat(
+        Value("checkin-overdue:"),
+        Cast("pk", CharField()),
+        Value(":"),
+        Cast("due_on", CharField()),
+        Value(":"),
+        Cast("owner_id", CharField()),
+    )
     candidates = list(
         CheckIn.objects.filter(
             state=CheckIn.State.DUE,
@@ -586,8 +595,9 @@ def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tupl
             row,
             HealthInputs(
                 cadence_days=row.checkin_cadence_days,
-                last_contact_on=timezone.localdate(row.last_contacted_at) if row.last_contacted_at else None,
-                known_since=timezone.localdate(row.created_at),
+                # Days are counted in the client's own zone.
+                last_contact_on=timezone.localdate(row.last_contacted_at, row.zone) if row.last_contacted_at else None,
+                known_since=timezone.localdate(row.created_at, row.zone),
                 sentiments=sentiments.get(row.pk, []),
                 our_overdue_items=row.our_overdue,
                 worst_project_health=worst,
@@ -606,7 +616,7 @@ def client_health_recompute(*, clients: QuerySet[Client], now: datetime | None =
     now = now or timezone.now()
     changed = []
     for client, inputs in health_inputs(clients=clients, now=now).values():
-        health = health_of(inputs, today=timezone.localdate(now))
+        health = health_of(inputs, today=timezone.localdate(now, client.zone))
         if client.health_band != health.band:
             client.health_band_before = client.health_band
             client.health_band_changed_at = now

@@ -330,7 +330,9 @@ def action_item_complete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def checkin_briefing(request: HttpRequest, pk: int) -> HttpResponse:
     checkin = get_object_or_404(selectors.checkins_for_user(user=request.user), pk=pk)
-    return render(request, "crm/briefing.html", {"page": selectors.checkin_briefing(checkin=checkin)})
+    return render(
+        request, "crm/briefing.html", {"page": selectors.checkin_briefing(user=request.user, checkin=checkin)}
+    )
 
 
 @staff_required

@@ -11,9 +11,11 @@ from portal.services import TOKEN_LIFETIME, portal_user_can_sign_in, token_issue
 
 
 def _link_message(email: OutboundEmail, *, purpose: str, url_name: str, template: str) -> EmailMultiAlternatives | None:
-    """Mint the token as the email goes out; a contact whose access ended gets nothing."""
+    """Mint the token as the email goes out. A contact whose access ended gets nothing, and so
+    does an address that is no longer the contact's (corrected while the email waited): a
+    working link must not go to a mistyped address."""
     user = email.user
-    if user is None or not portal_user_can_sign_in(user):
+    if user is None or not portal_user_can_sign_in(user) or email.to_email.lower() != user.email.lower():
         return None
     token = token_issue(user=user, purpose=purpose)
     link = settings.SITE_URL + reverse(url_name, kwargs={"token": token})

@@ -108,13 +108,16 @@ def portal_access_grant(*, contact: Contact) -> User:
 
 @transaction.atomic
 def portal_access_revoke(*, contact: Contact) -> None:
-    """Withdraw access: the login is deactivated, so the contact's sessions end at their next
-    request; unused links stop working and unsent ones are not sent."""
+    """Withdraw access: the login is deactivated and its password dropped. Dropping the password
+    changes the session hash, so the contact's sessions end at their next request and stay
+    ended even if access is granted again; unused links stop working and unsent ones are not
+    sent."""
     user = contact.user
     if user is None:
         return
     user.is_active = False
-    user.save(update_fields=["is_active"])
+    user.set_unusable_password()
+    user.save(update_fields=["is_active", "password"])
     SignInToken.objects.filter(user=user, used_at__isnull=True).delete()
     OutboundEmail.objects.filter(
         user=user,

@@ -29,9 +29,10 @@ View = Callable[..., HttpResponse]
 
 
 class TokenPageCsrfMiddleware(CsrfViewMiddleware):
-    """CSRF protection for the confirm button on a token page. That page is served with
-    `Referrer-Policy: no-referrer`, so the browser posts its form with `Origin: null` and no
-    Referer, which Django's origin and referer checks refuse. Here a null origin passes when
+    """CSRF protection for forms on token pages (the confirm button, and the new-link form of
+    the page that says a link failed). Those pages are served with `Referrer-Policy:
+    no-referrer`, so the browser posts their forms with `Origin: null` and no Referer, which
+    Django's origin and referer checks refuse. Here a null origin passes when
     the browser says the post came from our own site (`Sec-Fetch-Site`); the CSRF token check
     runs as everywhere else."""
 
@@ -93,7 +94,8 @@ def _sign_in_page(
     return render(request, "portal/sign_in.html", context, status=status)
 
 
-@csrf_protect
+@csrf_exempt  # checked by token_page_csrf: the link-problem page (no referrer) posts here too
+@token_page_csrf
 @never_cache
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:

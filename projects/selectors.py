@@ -355,7 +355,8 @@ def _gaps(rows: list[dict[str, Any]], *, now: datetime) -> list[ExpectationGap]:
         if recent_average is None:
             continue
         earlier_average = _average(earlier.get(row["client_id"], []))
-        fell = earlier_average is not None and earlier_average - recent_average >= SENTIMENT_FALL
+        # The tolerance keeps averages such as 13/3 − 10/3 (0.9999…) counting as a fall of 1.
+        fell = earlier_average is not None and earlier_average - recent_average >= SENTIMENT_FALL - 1e-9
         optimistic = row["health"] in (Health.GREEN, Health.AMBER) and (recent_average <= UNHAPPY_AVERAGE or fell)
         pessimistic = row["health"] == Health.RED and recent_average >= CONTENT_AVERAGE
         if optimistic or pessimistic:

@@ -93,11 +93,14 @@ def project_create(*, client: Client, name: str, manager: User, team: Iterable[U
 @transaction.atomic
 def project_update(*, project: Project, team: Iterable[User] | None = None, **fields: object) -> Project:
     _refuse_unknown(fields, PROJECT_FIELDS, "project_update")
+    schedule_before = [getattr(project, name) for name in REPORT_SCHEDULE_FIELDS]
     for name, value in fields.items():
         setattr(project, name, value)
     _check_dates(project)
     project.full_clean(exclude=["client", "manager"])
-    if REPORT_SCHEDULE_FIELDS & set(fields):
+    # Only a changed schedule moves the next report: a report already due but not yet built
+    # (beat down, or a tick away) must not be pushed to next week by an unrelated edit.
+    if [getattr(project, name) for name in REPORT_SCHEDULE_FIELDS] != schedule_before:
         project.next_report_at = report_next_due(project)
     project.save()
     if team is not None:
@@ -415,7 +418,7 @@ def recovery_end(*, project: Project, by: User | None, outcome: str = "") -> Rec
 
 # Weekly status reports --------------------------------------------------------------------------
 
-REPORT_SCHEDULE_FIELDS = {"reports_enabled", "report_weekday", "report_hour", "status"}
+REPORT_SCHEDULE_FIELDS = ("reports_enabled", "report_weekday", "report_hour", "status")
 
 
 def report_next_due(project: Project, *, after: datetime | None = None) -> datetime | None:
@@ -498,8 +501,8 @@ def status_report_create(*, project: Project, due_at: datetime) -> StatusReport 
             )
     except IntegrityError:  # another dispatcher built it a moment ago
         return None
-    if project.next_report_note:
-        Project.objects.filter(pk=project.pk).update(next_report_note="")
+    if project.next_report_note:  # cleared only if nobody wrote a new note meanwhile
+        Project.objects.filter(pk=project.pk, next_report_note=project.next_report_note).update(next_report_note="")
     email_queue_new(
         [
             OutboundEmail(

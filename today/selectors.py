@@ -67,7 +67,7 @@ def managers_to_view(*, user: User) -> QuerySet[User]:
 def today_page(*, viewer: User, now: datetime | None = None) -> TodayPage:
     """A fixed number of queries, however many clients the viewer has."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
+    today = timezone.localdate(now, viewer.zone)  # the viewer's day, also when an admin looks
     week_end = today + WEEK
     projects = projects_for_user(user=viewer)
     clients = clients_for_user(user=viewer).filter(archived_at__isnull=True)

@@ -68,3 +68,20 @@ def test_the_portal_login_follows_the_contact_email(pm, acme, teammate):
     assert "already signs in" in str(error.value)
     with pytest.raises(ValidationError):
         services.contact_update(contact=contact, email="")
+
+
+def test_a_form_opened_before_a_contact_unsubscribed_does_not_sign_them_up_again(client, pm, acme):
+    contact = acme.contacts.get()
+    services.contact_update(contact=contact, receives_reports=True)
+    client.force_login(pm)
+    stale = {"name": contact.name, "email": contact.email, "is_primary": "on", "receives_reports": "on"}
+    services.contact_unsubscribe(contact=contact)  # they click the link while the form is open
+    assert client.post(reverse("crm:contact_edit", kwargs={"pk": contact.pk}), stale).status_code == 302
+    contact.refresh_from_db()
+    assert not contact.receives_reports and contact.unsubscribed_at
+
+    page = client.get(reverse("crm:contact_edit", kwargs={"pk": contact.pk})).content.decode()
+    assert "Unsubscribed on" in page
+    client.post(reverse("crm:contact_edit", kwargs={"pk": contact.pk}), {**stale, "resume_reports": "on"})
+    contact.refresh_from_db()
+    assert contact.receives_reports and contact.unsubscribed_at is None

@@ -62,7 +62,7 @@ def test_due_soon_arrives_at_the_owners_local_hour_lead_days_ahead_and_only_once
     assert "DTSTART;VALUE=DATE:20260610" in ics
     assert f"UID:checkin-{checkin.pk}@" in ics
     assert "SUMMARY:Check-in with Hudson Freight" in ics
-    assert OutboundEmail.objects.get().key == f"checkin-due-soon:{checkin.pk}:2026-06-10"
+    assert OutboundEmail.objects.get().key == f"checkin-due-soon:{checkin.pk}:2026-06-10:{owner.pk}"
 
 
 def test_overdue_arrives_the_morning_after_the_due_date_once(checkin):
@@ -96,7 +96,7 @@ def test_a_missed_tick_is_caught_up_but_a_late_due_soon_becomes_the_overdue_one(
 def test_a_checkin_logged_before_its_reminder_goes_is_not_reminded(checkin, owner):
     with time_machine.travel(at(8, 7)):
         OutboundEmail.objects.create(
-            key=f"checkin-due-soon:{checkin.pk}:2026-06-10",
+            key=f"checkin-due-soon:{checkin.pk}:2026-06-10:{owner.pk}",
             kind=OutboundEmail.Kind.CHECKIN_DUE_SOON,
             to_email=owner.email,
             user=owner,
@@ -157,3 +157,14 @@ def test_a_failing_step_does_not_stop_the_emails_already_due(checkin, owner, cap
     sent = dispatch(at(11, 9))
     assert [m.to for m in sent] == [[owner.email]]
     assert "dispatcher step checkin_reminders_create_due failed" in caplog.text
+
+
+def test_a_checkin_handed_to_a_new_account_manager_reminds_the_new_owner(checkin, owner):
+    successor = UserFactory(email="sam@rapport.test", time_zone="America/New_York")
+    with time_machine.travel(at(8, 8, 0), tick=False):
+        services.checkin_reminders_create_due()  # queued for Nina, not sent yet
+        services.client_update(client=checkin.client, account_manager=successor)
+    (message,) = dispatch(at(8, 8, 1))
+    assert message.to == [successor.email]
+    statuses = dict(OutboundEmail.objects.values_list("to_email", "status"))
+    assert statuses == {owner.email: "suppressed", successor.email: "sent"}

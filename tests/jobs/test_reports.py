@@ -302,3 +302,18 @@ def test_one_projects_broken_report_does_not_hold_up_the_others(project, manager
     assert "building the weekly report of project" in caplog.text
     project.refresh_from_db()
     assert project.next_report_at == berlin(5, 9)  # claim rolled back: tried again next tick
+
+
+def test_an_unrelated_edit_does_not_push_a_due_report_to_next_week(project):
+    """Beat was down at 09:00; at 09:30 someone edits the project and its client. The report
+    due at 09:00 still goes out on the next tick."""
+    with time_machine.travel(berlin(5, 9, 30), tick=False):
+        services.project_update(
+            project=project, name="Archive migration (phase 1)", reports_enabled=True,
+            report_weekday=Project.Weekday.FRIDAY, report_hour=9, status="active",
+        )  # fmt: skip
+        crm.client_update(client=project.client, name="Spree Media GmbH", time_zone="Europe/Berlin")
+    project.refresh_from_db()
+    assert project.next_report_at == berlin(5, 9)
+    (message,) = dispatch(berlin(5, 9, 31))
+    assert "Archive migration (phase 1)" in message.subject

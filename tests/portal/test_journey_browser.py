@@ -75,4 +75,18 @@ def test_an_invited_contact_follows_their_project_and_nothing_else(
     expect(portal.get_by_text("Their secrets")).to_have_count(0)
     response = portal.goto(f"{live_server.url}/clients/{acme.pk}/")
     assert response.status == 404
+
+    # The invitation worked once. Opened again it explains why not, and its form (posted from a
+    # page that sends no referrer) asks for a fresh link.
+    portal.goto(f"{live_server.url}/portal/")
+    portal.get_by_role("button", name="Show navigation").click()  # collapsed at 375 px
+    portal.get_by_role("button", name="Sign out").click()
+    portal.goto(f"{live_server.url}/{path}")
+    portal.get_by_role("button", name="Continue to the portal").click()
+    expect(portal.get_by_role("heading", name="This link does not work")).to_be_visible()
+    expect(portal.get_by_text("used already")).to_be_visible()
+    portal.get_by_label("Your email address").fill(contact.email)
+    portal.get_by_role("button", name="Email me a new link").click()
+    expect(portal.get_by_role("heading", name="Check your email")).to_be_visible()
+    assert axe_check(portal) == []
     guest.close()

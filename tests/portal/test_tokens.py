@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ThrottleHit
+from crm import services as crm
 from outbox.models import OutboundEmail
 from portal.models import SignInToken
 from portal.services import portal_access_grant, portal_access_revoke
@@ -261,3 +262,41 @@ def test_the_confirm_button_is_protected_against_cross_site_posts(two_clients):
     assert signed_in_user_id(browser) is None
     response = browser.post(path, {"csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin")
     assert response.url == HOME
+
+
+def test_the_new_link_form_on_a_token_page_passes_csrf_with_a_null_origin(two_clients):
+    """The link-problem page sends no referrer, so its form posts with `Origin: null`."""
+    browser = Client(enforce_csrf_checks=True)
+    browser.get(reverse("portal:sign_in"))
+    csrf = browser.cookies["csrftoken"].value
+    data = {"csrfmiddlewaretoken": csrf, "email": two_clients.a.contact.email}
+    cross = browser.post(reverse("portal:sign_in"), data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="cross-site")
+    assert cross.status_code == 403
+    ours = browser.post(reverse("portal:sign_in"), data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin")
+    assert ours.url == reverse("portal:sign_in_sent")
+
+
+def test_access_granted_again_does_not_revive_old_sessions_or_password(client, two_clients):
+    a = two_clients.a
+    a.user.set_password(PASSWORD)
+    a.user.save()
+    client.force_login(a.user)
+    assert client.get(HOME).status_code == 200
+    portal_access_revoke(contact=a.contact)
+    portal_access_grant(contact=a.contact)
+    response = client.get(HOME)
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("portal:sign_in"))
+    a.user.refresh_from_db()
+    assert not a.user.has_usable_password()
+
+
+def test_an_invitation_waiting_when_the_address_is_corrected_is_not_sent_to_the_old_one(two_clients):
+    a = two_clients.a
+    portal_access_grant(contact=a.contact)  # queued to the mistyped address
+    crm.contact_update(contact=a.contact, email="alpha.corrected@alpha.test")
+    assert deliver_pending() == []
+    assert not SignInToken.objects.exists()  # no working link was minted for the old address
+    portal_access_grant(contact=a.contact)
+    (message,) = deliver_pending()
+    assert message.to == ["alpha.corrected@alpha.test"]

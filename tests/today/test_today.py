@@ -217,3 +217,33 @@ def test_the_client_list_filters_by_band_and_sorts_by_score(client, manager):
     assert names(client.get(reverse("crm:client_list"), {"sort": "health"})) == ["Birch", "Cedar", "Aster"]
     assert names(client.get(reverse("crm:client_list"), {"sort": "-health"})) == ["Aster", "Cedar", "Birch"]
     assert names(client.get(reverse("crm:client_list"), {"band": "watch"})) == ["Cedar"]
+
+
+def test_the_briefing_leaves_out_projects_the_reader_may_not_see(client, manager):
+    """A teammate on the client's team sees the client, but not a project they have no part in."""
+    teammate = UserFactory()
+    the_client = ClientFactory(account_manager=manager)
+    the_client.team.add(teammate)
+    crm.checkin_schedule(client=the_client, due_on=timezone.localdate())
+    private = projects.project_create(client=the_client, name="Board-only", manager=manager, status="active")
+    projects.risk_raise(project=private, title="Acquisition rumour", probability=4, impact=5)
+    projects.change_request_propose(project=private, title="Secret scope")
+    url = reverse("crm:checkin_briefing", kwargs={"pk": the_client.checkins.get(state="due").pk})
+    client.force_login(teammate)
+    assert client.get(reverse("projects:project_detail", kwargs={"pk": private.pk})).status_code == 404
+    html = client.get(url).content.decode()
+    assert "Acquisition rumour" not in html
+    assert "Secret scope" not in html
+    client.force_login(manager)
+    assert "Acquisition rumour" in client.get(url).content.decode()
+
+
+def test_a_fall_of_exactly_one_point_counts_despite_rounding(manager):
+    the_client = ClientFactory(account_manager=manager)
+    projects.project_create(client=the_client, name="P", manager=manager, status="active")
+    for sentiment, days_ago in ((5, 40), (4, 45), (4, 50), (4, 2), (3, 5), (3, 8)):  # 13/3 then 10/3
+        crm.interaction_log(
+            client=the_client, logged_by=manager, summary="x", sentiment=sentiment,
+            occurred_at=timezone.now() - timedelta(days=days_ago),
+        )  # fmt: skip
+    assert len(expectation_gaps(projects=Project.objects.all())) == 1
