@@ -26,9 +26,7 @@ class SignInForm(forms.Form):
         cleaned = super().clean()
         if self.errors:
             return cleaned
-        result = sign_in_attempt(
-            request=self.request, email=cleaned["email"], password=cleaned["password"], scope=self.audience
-        )
+        result = sign_in_attempt(request=self.request, email=cleaned["email"], password=cleaned["password"])
         if result.locked_until:
             minutes = max(1, round((result.locked_until - timezone.now()).total_seconds() / 60))
             raise forms.ValidationError(

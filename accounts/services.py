@@ -51,27 +51,33 @@ class SignInResult:
     locked_until: datetime | None = None
 
 
-def sign_in_attempt(*, request: HttpRequest, email: str, password: str, scope: str = "staff") -> SignInResult:
-    """Check the lockouts, then the password; count a failure against the account and the IP.
+def sign_in_attempt(*, request: HttpRequest, email: str, password: str) -> SignInResult:
+    """Check the lockouts, count the attempt, then check the password; a success takes its
+    count back. While locked, even the right password is refused, so guessing gains nothing.
 
-    While locked, even the right password is refused, so guessing gains nothing.
+    The staff and portal sign-in pages share the counts, so two pages do not double the
+    allowance. The attempt is counted before the (slow) password check, and then counted
+    again in order: of many attempts racing in at once, those beyond the limit are refused.
     """
     email_key = email.strip().lower()
-    ip_key = client_ip(request)
     lockout = settings.SIGN_IN_LOCKOUT
     limits = (
-        (f"{scope}-sign-in-account", email_key, settings.SIGN_IN_FAILURES_PER_ACCOUNT),
-        (f"{scope}-sign-in-ip", ip_key, settings.SIGN_IN_FAILURES_PER_IP),
+        ("sign-in-account", email_key, settings.SIGN_IN_FAILURES_PER_ACCOUNT),
+        ("sign-in-ip", client_ip(request), settings.SIGN_IN_FAILURES_PER_IP),
     )
-    for throttle_scope, key, limit in limits:
-        until = throttle_blocked_until(scope=throttle_scope, key=key, limit=limit, window=lockout)
+    for scope, key, limit in limits:
+        until = throttle_blocked_until(scope=scope, key=key, limit=limit, window=lockout)
         if until:
             return SignInResult(locked_until=until)
+    hits = [ThrottleHit.objects.create(scope=scope, key=key) for scope, key, _ in limits]
+    for (scope, key, limit), hit in zip(limits, hits, strict=True):
+        counted = ThrottleHit.objects.filter(scope=scope, key=key, at__gt=hit.at - lockout, pk__lte=hit.pk).count()
+        if counted > limit:
+            return SignInResult(locked_until=hit.at + lockout)
     user = authenticate(request, username=email_key, password=password)
     if user is None:
-        for throttle_scope, key, _ in limits:
-            throttle_hit(scope=throttle_scope, key=key)
         return SignInResult()
+    ThrottleHit.objects.filter(pk__in=[hit.pk for hit in hits]).delete()
     return SignInResult(user=user)
 
 

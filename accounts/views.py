@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,7 +21,12 @@ from ui.http import safe_next_url
 @never_cache
 def sign_in(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.user.is_staff_member:
-        return redirect(safe_next_url(request, "/"))
+        target = safe_next_url(request, "/")
+        if target.startswith(reverse("admin:index")) and not admin.site.has_permission(request):
+            # The admin sends those it refuses here; sending them back would loop.
+            messages.info(request, "The Django admin is for admins.")
+            target = "/"
+        return redirect(target)
     form = SignInForm(request.POST or None, request=request)
     if request.method == "POST" and form.is_valid() and form.user is not None:
         login(request, form.user)

@@ -11,6 +11,7 @@ from accounts.models import User
 from crm.models import ActionItem, CheckIn, Client, Contact, HealthBand, Interaction
 from crm.selectors import ACTION_ITEM_VIEWS, CLIENT_SORTS, LogChoices
 from crm.services import ActionItemDraft
+from ui.forms import PlausibleDatesMixin
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 SENTIMENT_CHOICES = [("", "Not recorded"), *((str(value), label) for value, label in Interaction.Sentiment.choices)]
@@ -177,7 +178,7 @@ class PickMultipleField(forms.TypedMultipleChoiceField):
         )
 
 
-class InteractionForm(forms.Form):
+class InteractionForm(PlausibleDatesMixin, forms.Form):
     kind = forms.ChoiceField(
         choices=Interaction.Kind.choices, initial=Interaction.Kind.MEETING, widget=forms.RadioSelect, label="What"
     )
@@ -248,7 +249,7 @@ class LogInteractionForm(InteractionForm):
         return value
 
 
-class ActionItemForm(forms.Form):
+class ActionItemForm(PlausibleDatesMixin, forms.Form):
     text = forms.CharField(label="Action", max_length=500, required=False)
     owner_side = forms.ChoiceField(label="Whose", choices=ActionItem.Side.choices, initial=ActionItem.Side.US)
     due_on = forms.DateField(label="Due", required=False, widget=DateInput())
@@ -285,7 +286,7 @@ ActionItemFormSet = forms.formset_factory(ActionItemForm, extra=1, max_num=25, v
 ACTION_ITEMS_PREFIX = "items"
 
 
-class CheckInRescheduleForm(forms.ModelForm):
+class CheckInRescheduleForm(PlausibleDatesMixin, forms.ModelForm):
     class Meta:
         model = CheckIn
         fields = ["due_on"]

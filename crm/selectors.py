@@ -4,6 +4,7 @@ any. Views fetch single objects with get_object_or_404(<scoped queryset>, pk=…
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -171,21 +172,26 @@ class LogChoices:
         return next((contact for contact in self.contacts if contact.is_primary), None)
 
 
-def log_choices(*, client: Client, user: User) -> LogChoices:
+def log_choices(
+    *, client: Client, user: User, keep_project_id: int | None = None, keep_staff_ids: Sequence[int] = ()
+) -> LogChoices:
     """One UNION query for every list the log form offers: it is the page managers use most,
-    and its POST must stay within its query budget whatever the size of the team."""
+    and its POST must stay within its query budget whatever the size of the team. Editing an
+    interaction keeps its own project and staff on offer even when the project has closed or
+    a person has left the team, so saving a typo fix does not drop them."""
     contacts = (
         Contact.objects.filter(client=client).order_by().values_list("pk", "name", "is_primary", Value("contact"))
     )
+    current_staff = Q(pk=client.account_manager_id) | Q(team_clients=client) | Q(pk=user.pk)
     staff = (
-        User.objects.filter(Q(pk=client.account_manager_id) | Q(team_clients=client) | Q(pk=user.pk), is_active=True)
+        User.objects.filter((current_staff & Q(is_active=True)) | Q(pk__in=keep_staff_ids))
         .order_by()
         .annotate(primary=Value(False), kind=Value("staff"))
         .values_list("pk", "full_name", "primary", "kind")
     )
+    open_projects = Q(project_scope(user=user)) & ~Q(status__in=[Project.Status.COMPLETED, Project.Status.CANCELLED])
     projects = (
-        Project.objects.filter(project_scope(user=user), client=client)
-        .exclude(status__in=[Project.Status.COMPLETED, Project.Status.CANCELLED])
+        Project.objects.filter(open_projects | Q(pk=keep_project_id), client=client)
         .order_by()
         .annotate(primary=Value(False), kind=Value("project"))
         .values_list("pk", "name", "primary", "kind")

@@ -129,8 +129,10 @@ def client_update(*, client: Client, team: Iterable[User] | None = None, **field
     unknown = set(fields) - CLIENT_FIELDS
     if unknown:
         raise TypeError(f"client_update got unexpected fields: {', '.join(sorted(unknown))}")
-    previous_manager_id = client.account_manager_id
-    previous_zone = client.time_zone
+    # A model form has already written its values onto `client`: compare with what is stored.
+    previous_manager_id, previous_zone = (
+        Client.objects.filter(pk=client.pk).values_list("account_manager_id", "time_zone").get()
+    )
     for name, value in fields.items():
         setattr(client, name, value)
     if "checkin_cadence_days" in fields and client.projects.filter(recovery_plan__isnull=False).exists():
@@ -173,6 +175,7 @@ def client_archive(*, client: Client) -> Client:
     client.archived_at = timezone.now()
     client.save(update_fields=["archived_at", "updated_at"])
     client.checkins.filter(state=CheckIn.State.DUE).update(state=CheckIn.State.SKIPPED, closed_at=timezone.now())
+    client.projects.update(next_report_at=None)  # no more weekly reports to an archived client
     client_refresh_contact_dates(client=client)
     return client
 
@@ -183,6 +186,9 @@ def client_restore(*, client: Client) -> Client:
     client.save(update_fields=["archived_at", "updated_at"])
     today = local_date(moment=timezone.now(), client=client)
     checkin_schedule(client=client, due_on=today + timedelta(days=client.checkin_cadence_days))
+    from projects.services import reports_reschedule_for_client  # projects.services imports this module
+
+    reports_reschedule_for_client(client=client)
     return client
 
 
@@ -350,6 +356,12 @@ def interaction_log(
     interaction.full_clean(exclude=["client", "logged_by", "project"], validate_constraints=False)
 
     with transaction.atomic(savepoint=False):
+        # Two people logging the same client at once take turns from here (each closes the open
+        # check-in and opens the next, which one-open-check-in allows only in turn), and each
+        # reads the last contact as the other left it.
+        client.last_contacted_at = (
+            Client.objects.select_for_update().filter(pk=client.pk).values_list("last_contacted_at", flat=True).get()
+        )
         interaction.save()
         _participants_add(interaction, attendees, staff_present)
         _action_items_create(client=client, interaction=interaction, drafts=action_items)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from django.contrib import messages
@@ -194,7 +195,7 @@ def log_pick_client(request: HttpRequest) -> HttpResponse:
     """The global Log button: pick a client, then the form."""
     clients = selectors.clients_for_user(user=request.user).filter(archived_at__isnull=True).order_by("name")
     chosen = request.GET.get("client", "")
-    if chosen.isdigit() and clients.filter(pk=chosen).exists():
+    if re.fullmatch(r"[0-9]{1,9}", chosen) and clients.filter(pk=chosen).exists():
         return redirect("crm:interaction_log", pk=int(chosen))
     return render(request, "crm/log_pick_client.html", {"clients": clients.values("pk", "name")})
 
@@ -241,7 +242,7 @@ def action_item_row(request: HttpRequest, pk: int) -> HttpResponse:
     """One more empty action-item row for the log form (htmx), numbered after the ones shown."""
     client = _active_client(request, pk)
     raw_total = request.GET.get(f"{ACTION_ITEMS_PREFIX}-TOTAL_FORMS", "1")
-    index = min(int(raw_total), ActionItemFormSet.max_num - 1) if raw_total.isdigit() else 1
+    index = min(int(raw_total), ActionItemFormSet.max_num - 1) if re.fullmatch(r"[0-9]{1,4}", raw_total) else 1
     row = ActionItemForm(
         prefix=f"{ACTION_ITEMS_PREFIX}-{index}",
         choices=selectors.log_choices(client=client, user=request.user),
@@ -273,11 +274,17 @@ def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
     interaction: Interaction = get_object_or_404(
         selectors.interactions_for_user(user=request.user).filter(client__archived_at__isnull=True), pk=pk
     )
-    choices = selectors.log_choices(client=interaction.client, user=request.user)
+    staff_present = list(interaction.staff_present.values_list("pk", flat=True))
+    choices = selectors.log_choices(
+        client=interaction.client,
+        user=request.user,
+        keep_project_id=interaction.project_id,
+        keep_staff_ids=staff_present,
+    )
     initial = {
         "occurred_at": timezone.localtime(interaction.occurred_at).replace(second=0, microsecond=0),
         "attendees": [str(pk) for pk in interaction.attendees.values_list("pk", flat=True)],
-        "staff_present": [str(pk) for pk in interaction.staff_present.values_list("pk", flat=True)],
+        "staff_present": [str(pk) for pk in staff_present],
         **{name: getattr(interaction, name) for name in services.INTERACTION_FIELDS - {"occurred_at", "project"}},
         "project": str(interaction.project_id or ""),
     }

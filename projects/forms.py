@@ -10,6 +10,7 @@ from crm.forms import SELECT, DateInput, staff_users
 from crm.models import Client
 from projects.models import ChangeRequest, Decision, Health, Milestone, Project, RiskIssue, StatusUpdate
 from projects.selectors import PROJECT_SORTS
+from ui.forms import PlausibleDatesMixin
 
 OPEN_STATUSES = [(value, label) for value, label in Project.Status.choices if value not in ("completed", "cancelled")]
 SCORE_CHOICES = [(1, "1 — very low"), (2, "2 — low"), (3, "3 — medium"), (4, "4 — high"), (5, "5 — very high")]
@@ -31,7 +32,7 @@ class ProjectFilterForm(forms.Form):
         self.fields["client"].choices = [("", "Any client"), *((c.pk, c.name) for c in clients)]
 
 
-class ProjectForm(forms.ModelForm):
+class ProjectForm(PlausibleDatesMixin, forms.ModelForm):
     manager = forms.ModelChoiceField(queryset=staff_users())
     team = forms.ModelMultipleChoiceField(queryset=staff_users(), required=False, widget=forms.CheckboxSelectMultiple)
     status = forms.ChoiceField(choices=OPEN_STATUSES, help_text="Complete or cancel a project with “Close project”.")
@@ -90,7 +91,7 @@ class ProjectForm(forms.ModelForm):
         return cleaned
 
 
-class ProjectCloseForm(forms.Form):
+class ProjectCloseForm(PlausibleDatesMixin, forms.Form):
     status = forms.ChoiceField(
         label="How did it end?",
         choices=[(Project.Status.COMPLETED, "Completed"), (Project.Status.CANCELLED, "Cancelled")],
@@ -100,7 +101,7 @@ class ProjectCloseForm(forms.Form):
     outcome = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(PlausibleDatesMixin, forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["title", "due_on", "weight", "client_visible", "description"]
@@ -119,7 +120,7 @@ class MilestoneForm(forms.ModelForm):
         return due_on
 
 
-class MilestoneRescheduleForm(forms.Form):
+class MilestoneRescheduleForm(PlausibleDatesMixin, forms.Form):
     due_on = forms.DateField(label="New due date", widget=DateInput())
     reason = forms.CharField(max_length=500, help_text="Shown with the change, and to the client if they can see it.")
 
@@ -183,7 +184,7 @@ class ChangeRequestForm(forms.ModelForm):
         self.instance.project = project
 
 
-class DecisionForm(forms.ModelForm):
+class DecisionForm(PlausibleDatesMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["title", "rationale", "made_by", "decided_on", "client_visible"]

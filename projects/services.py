@@ -93,7 +93,8 @@ def project_create(*, client: Client, name: str, manager: User, team: Iterable[U
 @transaction.atomic
 def project_update(*, project: Project, team: Iterable[User] | None = None, **fields: object) -> Project:
     _refuse_unknown(fields, PROJECT_FIELDS, "project_update")
-    schedule_before = [getattr(project, name) for name in REPORT_SCHEDULE_FIELDS]
+    # A model form has already written its values onto `project`: compare with what is stored.
+    schedule_before = list(Project.objects.filter(pk=project.pk).values_list(*REPORT_SCHEDULE_FIELDS).get())
     for name, value in fields.items():
         setattr(project, name, value)
     _check_dates(project)
@@ -289,13 +290,16 @@ def change_request_propose(
 
 @transaction.atomic
 def change_request_decide(*, change_request: ChangeRequest, approve: bool, by: User) -> ChangeRequest:
-    """Approve or reject, once: a decided change request is a record, not a draft."""
-    if change_request.status != ChangeRequest.Status.PROPOSED:
+    """Approve or reject, once: a decided change request is a record, not a draft. The update
+    applies only while it is still proposed, so of two people deciding at once, one wins."""
+    status = ChangeRequest.Status.APPROVED if approve else ChangeRequest.Status.REJECTED
+    decided_at = timezone.now()
+    decided = ChangeRequest.objects.filter(pk=change_request.pk, status=ChangeRequest.Status.PROPOSED).update(
+        status=status, decided_at=decided_at, decided_by=by
+    )
+    if not decided:
         raise ValidationError("This change request has been decided already.")
-    change_request.status = ChangeRequest.Status.APPROVED if approve else ChangeRequest.Status.REJECTED
-    change_request.decided_at = timezone.now()
-    change_request.decided_by = by
-    change_request.save(update_fields=["status", "decided_at", "decided_by"])
+    change_request.status, change_request.decided_at, change_request.decided_by = status, decided_at, by
     crm_services.client_health_refresh(client_id=change_request.project.client_id)
     return change_request
 
@@ -364,7 +368,8 @@ def recovery_start(
 ) -> RecoveryPlan:
     """Put a troubled project into recovery: a written plan, and closer contact with the client
     (check-ins at least every 7 days, the previous cadence kept to restore afterwards)."""
-    if project.in_recovery:
+    # Locked, so that two people starting recovery at once make one plan, not two.
+    if Project.objects.select_for_update().filter(pk=project.pk).values_list("recovery_plan_id", flat=True).get():
         raise ValidationError("This project is in recovery already.")
     if not project.is_open:
         raise ValidationError("A closed project cannot go into recovery.")
@@ -435,8 +440,9 @@ def report_next_due(project: Project, *, after: datetime | None = None) -> datet
 
 
 def reports_reschedule_for_client(*, client: Client) -> None:
-    """The client's time zone changed: every project's next report moves to the new local hour."""
-    for project in client.projects.filter(next_report_at__isnull=False).select_related("client"):
+    """The client's time zone changed, or it was restored from the archive: every project's next
+    report moves to the new local hour (or starts again)."""
+    for project in client.projects.filter(reports_enabled=True, status=Project.Status.ACTIVE).select_related("client"):
         project.next_report_at = report_next_due(project)
         project.save(update_fields=["next_report_at"])
 
@@ -525,7 +531,12 @@ def status_reports_create_due(*, now: datetime | None = None) -> int:
     up here: the report for the latest due time is built, and the schedule moves past now."""
     now = now or timezone.now()
     built = 0
-    due = Project.objects.filter(next_report_at__lte=now).select_related("client")
+    due = Project.objects.filter(next_report_at__lte=now)
+    # Whatever switched a project's reports off should have cleared its time; if not, clear it.
+    due.exclude(reports_enabled=True, status=Project.Status.ACTIVE, client__archived_at__isnull=True).update(
+        next_report_at=None
+    )
+    due = due.select_related("client")
     for project in due:
         try:
             with transaction.atomic():

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import date, datetime
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
 
@@ -12,3 +15,25 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+EARLIEST_DATE = date(1990, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
+
+
+def _plausible_date(value: date | datetime | None) -> None:
+    day = value.date() if isinstance(value, datetime) else value
+    if day is not None and not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(f"Enter a date between {EARLIEST_DATE.year} and {LATEST_DATE.year}.", code="date_range")
+
+
+class PlausibleDatesMixin:
+    """Every date and date-time field of the form accepts 1990–2099 only: a year 1 or 9999
+    typed by mistake (or on purpose) is a form error, never an overflow in date arithmetic or
+    a time-zone conversion later."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField | forms.DateTimeField):
+                field.validators.append(_plausible_date)

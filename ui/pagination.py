@@ -53,8 +53,10 @@ def _decode(cursor: str, kind: str) -> tuple[Any, int, str] | None:
         value, pk, direction = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if direction not in ("next", "previous") or not isinstance(pk, int):
             return None
+        if isinstance(value, str) and "\x00" in value:  # PostgreSQL refuses NUL in text
+            return None
         return (None if value is None else DECODERS[kind](value)), pk, direction
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+    except (ValueError, TypeError, OverflowError, binascii.Error, json.JSONDecodeError):
         return None
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import ThrottleHit
 from tests.factories import PASSWORD, UserFactory
 
 SIGN_IN = "/accounts/sign-in/"
@@ -136,3 +137,29 @@ def test_argon2_hashes_a_new_password(db, settings):
     user = UserFactory()
     user.set_password("a fresh long password")
     assert user.password.startswith("argon2$")
+
+
+def test_the_staff_and_portal_sign_in_pages_share_one_count(client, db):
+    contact = UserFactory(role="client", email="cara@client.test")
+    for _ in range(3):
+        client.post(reverse("accounts:sign_in"), {"email": contact.email, "password": "guess"})
+    for _ in range(2):
+        client.post(reverse("portal:sign_in_password"), {"email": contact.email, "password": "guess"})
+    response = client.post(reverse("portal:sign_in_password"), {"email": contact.email, "password": PASSWORD})
+    assert response.status_code == 429  # five failures across both pages lock the account
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_successful_sign_in_does_not_count_against_the_limit(client, pm):
+    for _ in range(settings.SIGN_IN_FAILURES_PER_ACCOUNT + 2):
+        assert post_sign_in(client, pm.email, PASSWORD).status_code == 302
+        client.logout()
+    assert not ThrottleHit.objects.exists()
+
+
+def test_a_manager_opening_the_admin_is_not_sent_round_in_circles(client, pm):
+    client.force_login(pm)
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0] == "/"
+    assert response.status_code == 200
+    assert len(response.redirect_chain) <= 3

@@ -185,6 +185,27 @@ def test_interaction_edit_keeps_the_client_and_changes_the_rest(signed_in, acme,
     assert (interaction.summary, interaction.sentiment, interaction.client) == ("Corrected summary", 3, acme)
 
 
+def test_editing_an_interaction_keeps_its_closed_project_and_former_staff(signed_in, acme, pm, teammate):
+    from crm import services
+    from projects import services as projects
+
+    project = projects.project_create(client=acme, name="Finished rollout", manager=pm, status="active")
+    interaction = services.interaction_log(
+        client=acme, logged_by=pm, summary="Retro", project=project, staff_present=[pm, teammate]
+    )
+    projects.project_close(project=project, status="completed", by=pm)
+    acme.team.remove(teammate)
+    page = signed_in.get(reverse("crm:interaction_edit", kwargs={"pk": interaction.pk})).content.decode()
+    assert "Finished rollout" in page
+    data = log_data(summary="Retro (typo fixed)", project=str(project.pk), staff_present=[str(pm.pk), str(teammate.pk)])
+    del data["items-TOTAL_FORMS"], data["items-INITIAL_FORMS"], data["items-0-owner_side"]
+    response = signed_in.post(reverse("crm:interaction_edit", kwargs={"pk": interaction.pk}), data)
+    assert response.status_code == 302
+    interaction.refresh_from_db()
+    assert interaction.project == project
+    assert set(interaction.staff_present.all()) == {pm, teammate}
+
+
 def test_rescheduling_a_checkin_into_the_past_is_refused(signed_in, acme):
     checkin = acme.checkins.get(state="due")
     response = signed_in.post(reverse("crm:checkin_reschedule", kwargs={"pk": checkin.pk}), {"due_on": "2001-01-01"})
@@ -234,3 +255,39 @@ def test_random_reschedule_dates_never_cause_a_server_error(signed_in, acme, due
     checkin = acme.checkins.filter(state="due").first()
     response = signed_in.post(reverse("crm:checkin_reschedule", kwargs={"pk": checkin.pk}), {"due_on": due_on})
     assert response.status_code in (200, 302)
+
+
+def test_dates_outside_1990_to_2099_are_field_errors_not_crashes(signed_in, acme, pm):
+    from projects import services as projects
+
+    response = signed_in.post(
+        reverse("crm:interaction_log", kwargs={"pk": acme.pk}), log_data(occurred_at="0001-01-01T00:00")
+    )
+    assert response.status_code == 200
+    assert "Enter a date between 1990 and 2099" in response.content.decode()
+    project = projects.project_create(client=acme, name="P", manager=pm, status="active")
+    response = signed_in.post(
+        reverse("projects:project_close", kwargs={"pk": project.pk}), {"status": "completed", "ended_on": "9999-12-20"}
+    )
+    assert response.status_code == 200
+    assert "Enter a date between 1990 and 2099" in response.content.decode()
+    project.refresh_from_db()
+    assert project.status == "active"
+
+
+@pytest.mark.parametrize(
+    "path_and_query",
+    [
+        ("crm:client_list", {"sort": "health", "cursor": "W0luZmluaXR5LDEsIm5leHQiXQ"}),  # [Infinity, 1, "next"]
+        ("crm:client_list", {"sort": "name", "cursor": "WyJcdTAwMDAiLCAxLCAibmV4dCJd"}),  # ["\u0000", 1, "next"]
+        ("crm:log", {"client": "²"}),
+    ],
+)
+def test_hostile_query_strings_get_a_page_not_a_500(signed_in, acme, path_and_query):
+    name, query = path_and_query
+    assert signed_in.get(reverse(name), query).status_code == 200
+
+
+def test_a_hostile_row_count_gets_a_row_not_a_500(signed_in, acme):
+    url = reverse("crm:action_item_row", kwargs={"pk": acme.pk})
+    assert signed_in.get(url, {"items-TOTAL_FORMS": "²"}).status_code == 200

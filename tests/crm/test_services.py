@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from crm import services
@@ -200,3 +201,29 @@ def test_services_refuse_fields_they_do_not_know(acme, pm):
         services.client_update(client=acme, archived_at=timezone.now())
     with pytest.raises(TypeError):
         services.interaction_log(client=acme, logged_by=pm, summary="x", logged_by_id=UserFactory().pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_people_logging_the_same_client_at_once_both_succeed(pm, acme):
+    """They take turns on the client's row: both interactions are saved, and one regular
+    check-in stays open."""
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def log(summary: str) -> None:
+        try:
+            barrier.wait()
+            services.interaction_log(client=Client.objects.get(pk=acme.pk), logged_by=pm, summary=summary)
+        except BaseException as error:  # noqa: BLE001 (reported by the assertion below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=log, args=(f"Call {n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert acme.interactions.count() == 4
+    assert acme.checkins.filter(state="due", kind="regular").count() == 1

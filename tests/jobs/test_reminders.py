@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 
 from crm import services
 from crm.models import CheckIn
@@ -168,3 +169,18 @@ def test_a_checkin_handed_to_a_new_account_manager_reminds_the_new_owner(checkin
     assert message.to == [successor.email]
     statuses = dict(OutboundEmail.objects.values_list("to_email", "status"))
     assert statuses == {owner.email: "suppressed", successor.email: "sent"}
+
+
+def test_the_client_edit_form_hands_open_checkins_to_the_new_account_manager(client, checkin, owner):
+    successor = UserFactory(email="sam@rapport.test")
+    the_client = checkin.client
+    client.force_login(owner)
+    data = {
+        "name": the_client.name, "status": the_client.status, "time_zone": the_client.time_zone,
+        "account_manager": successor.pk, "team": [owner.pk], "checkin_cadence_days": the_client.checkin_cadence_days,
+        "preferred_channel": the_client.preferred_channel,
+    }  # fmt: skip
+    response = client.post(reverse("crm:client_edit", kwargs={"pk": the_client.pk}), data)
+    assert response.status_code == 302, response.content.decode()[:500]
+    checkin.refresh_from_db()
+    assert checkin.owner == successor

@@ -317,3 +317,43 @@ def test_an_unrelated_edit_does_not_push_a_due_report_to_next_week(project):
     assert project.next_report_at == berlin(5, 9)
     (message,) = dispatch(berlin(5, 9, 31))
     assert "Archive migration (phase 1)" in message.subject
+
+
+def _form_data(project, **changes):
+    data = {
+        "name": project.name, "manager": project.manager_id, "status": project.status,
+        "report_weekday": project.report_weekday, "report_hour": project.report_hour,
+        "reports_enabled": "on" if project.reports_enabled else "",
+    }  # fmt: skip
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def test_the_project_edit_form_turns_reports_off_and_on(client, project, manager):
+    """A model form writes its values onto the project before the service runs; the service
+    still sees the change."""
+    client.force_login(manager)
+    url = reverse("projects:project_edit", kwargs={"pk": project.pk})
+    with time_machine.travel(berlin(2, 12)):
+        assert client.post(url, _form_data(project, reports_enabled="")).status_code == 302
+    project.refresh_from_db()
+    assert not project.reports_enabled and project.next_report_at is None
+    assert dispatch(berlin(5, 9)) == []
+    with time_machine.travel(berlin(6, 12)):
+        client.post(url, _form_data(project, reports_enabled="on", status="active"))
+    project.refresh_from_db()
+    assert project.next_report_at == berlin(12, 9)
+    with time_machine.travel(berlin(7, 12)):
+        client.post(url, _form_data(project, status="on_hold"))
+    project.refresh_from_db()
+    assert project.next_report_at is None
+
+
+def test_archiving_a_client_stops_its_reports_and_restoring_resumes_them(project):
+    with time_machine.travel(berlin(2, 12)):
+        crm.client_archive(client=project.client)
+    assert dispatch(berlin(5, 9)) == []
+    with time_machine.travel(berlin(6, 12)):
+        crm.client_restore(client=project.client)
+    project.refresh_from_db()
+    assert project.next_report_at == berlin(12, 9)
