@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm.models import ActionItem, CheckIn, Client, Contact, Interaction
-from projects.models import Project
-from projects.selectors import project_scope, projects_of_client
+from projects.models import ChangeRequest, Decision, MilestoneChange, Project, RiskIssue
+from projects.selectors import project_scope, projects_for_user, projects_of_client
 from ui.pagination import Page, SortKey, keyset_page
 
 
@@ -252,9 +252,6 @@ class Briefing:
 def checkin_briefing(*, user: User, checkin: CheckIn) -> Briefing:
     """Built in a fixed number of queries: one per list, however long the history. Project items
     come only from the client's projects this user may see."""
-    from projects.models import ChangeRequest, Decision, MilestoneChange, Project, RiskIssue
-    from projects.selectors import projects_for_user
-
     client = checkin.client
     interactions = list(
         client.interactions.select_related("project").order_by("-occurred_at", "-pk")[:BRIEFING_INTERACTIONS]

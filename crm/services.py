@@ -21,6 +21,7 @@ from crm.models import ActionItem, CheckIn, Client, Contact, Interaction, Partic
 from crm.schedule import local_moment
 from outbox.models import OutboundEmail
 from outbox.services import email_queue
+from projects.models import HIGH_SEVERITY, ChangeRequest, Project, RiskIssue
 
 logger = logging.getLogger(__name__)
 
@@ -555,8 +556,6 @@ def _per_client(queryset: QuerySet[Any], client_path: str) -> Coalesce:
 def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tuple[Client, HealthInputs]]:
     """The score's inputs for many clients in two queries: one row per client with its counts,
     and the recent sentiment of all of them."""
-    from projects.models import HIGH_SEVERITY, ChangeRequest, Project, RiskIssue
-
     today = timezone.localdate(now)
     active = Project.objects.filter(status=Project.Status.ACTIVE)
     rows = clients.order_by().annotate(

@@ -47,6 +47,13 @@ BUILDERS: dict[str, str] = {
 }
 
 
+# What else happens when an email of a kind fails for good (a bounced report counts against its
+# client's health). Like BUILDERS, this keeps the outbox unaware of the apps that use it.
+ON_FAILURE: dict[str, str] = {
+    Kind.STATUS_REPORT: "projects.emails.status_report_failed",
+}
+
+
 def email_queue(
     *, key: str, kind: str, to_email: str, send_after: datetime | None = None, **refs: object
 ) -> OutboundEmail:
@@ -126,6 +133,14 @@ def _finish(email_id: int, claim: uuid.UUID, **fields: object) -> bool:
     return bool(updated)
 
 
+def _fail(email: OutboundEmail, claim: uuid.UUID, error: str) -> str:
+    """Mark the row failed for good and tell whoever cares about this kind of email."""
+    if _finish(email.pk, claim, status=Status.FAILED, last_error=error) and email.kind in ON_FAILURE:
+        on_failure: Callable[[OutboundEmail], None] = import_string(ON_FAILURE[email.kind])
+        on_failure(email)
+    return Status.FAILED
+
+
 def retry_delay(attempt: int) -> timedelta:
     """Capped exponential backoff with full jitter in its upper half: 30 s, 1 min, 2 min … 1 h."""
     ceiling = min(RETRY_CAP, RETRY_BASE * (2 ** max(0, attempt - 1)))
@@ -162,8 +177,7 @@ def email_deliver(*, email_id: int) -> str:
         "user", "contact", "checkin__client", "status_report__project__client"
     ).get(pk=email_id)
     if email.attempts > MAX_ATTEMPTS:
-        _finish(email_id, claim, status=Status.FAILED, last_error=f"Gave up after {MAX_ATTEMPTS} attempts.")
-        return Status.FAILED
+        return _fail(email, claim, f"Gave up after {MAX_ATTEMPTS} attempts.")
     try:
         message = email_build(email)
         if message is None:
@@ -175,12 +189,7 @@ def email_deliver(*, email_id: int) -> str:
         code = smtp_code(error)
         description = f"{type(error).__name__}: {error}"[:2000]
         if code is not None and 500 <= code < 600:
-            _finish(email_id, claim, status=Status.FAILED, last_error=description)
-            if email.contact is not None:  # a failed report delivery counts against the client's health
-                from crm.services import client_health_refresh  # crm.services imports this module
-
-                client_health_refresh(client_id=email.contact.client_id)
-            return Status.FAILED
+            return _fail(email, claim, description)
         if not isinstance(error, (smtplib.SMTPException, OSError)):
             logger.exception("building or sending email %s failed", email_id)
         _finish(

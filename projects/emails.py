@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.core.mail import EmailMultiAlternatives
 
+from crm.services import client_health_refresh
 from crm.unsubscribe import unsubscribe_url
 from outbox.emails import make_message
 from outbox.models import OutboundEmail
@@ -20,3 +21,9 @@ def status_report_message(email: OutboundEmail) -> EmailMultiAlternatives | None
         context={"report": report, "contact": contact, "unsubscribe_url": url},
         headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
+
+
+def status_report_failed(email: OutboundEmail) -> None:
+    """A report that could not be delivered counts against the client's health."""
+    if email.contact is not None:
+        client_health_refresh(client_id=email.contact.client_id)

@@ -21,8 +21,8 @@ urlpatterns = [
     path("projects/<int:pk>/recovery/end/", views.recovery_end, name="recovery_end"),
     path("projects/<int:pk>/report/preview/", views.report_preview, name="report_preview"),
     path("projects/<int:pk>/report/note/", views.report_note, name="report_note"),
-    path("projects/<int:pk>/report/pause/", views.reports_pause, name="reports_pause"),
-    path("projects/<int:pk>/report/resume/", views.reports_resume, name="reports_resume"),
+    path("projects/<int:pk>/report/pause/", views.reports_set, {"enabled": False}, name="reports_pause"),
+    path("projects/<int:pk>/report/resume/", views.reports_set, {"enabled": True}, name="reports_resume"),
     # /reports/<pk>/
     path("reports/<int:pk>/", views.status_report_detail, name="status_report_detail"),
     # /milestones/<pk>/

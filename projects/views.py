@@ -376,23 +376,15 @@ def report_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_required
 @require_POST
-def reports_pause(request: HttpRequest, pk: int) -> HttpResponse:
-    project = _project(request, pk)
-    services.project_reports_set(project=project, enabled=False)
-    messages.success(request, "Weekly reports paused.")
-    return redirect(_back_to(project.pk, "reports"))
-
-
-@staff_required
-@require_POST
-def reports_resume(request: HttpRequest, pk: int) -> HttpResponse:
+def reports_set(request: HttpRequest, pk: int, *, enabled: bool) -> HttpResponse:
+    """Pause (enabled=False) or turn on a project's weekly reports; urls.py names both."""
     project = _project(request, pk)
     try:
-        services.project_reports_set(project=project, enabled=True)
+        services.project_reports_set(project=project, enabled=enabled)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Weekly reports are on.")
+        messages.success(request, "Weekly reports are on." if enabled else "Weekly reports paused.")
     return redirect(_back_to(project.pk, "reports"))
 
 

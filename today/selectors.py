@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
@@ -59,9 +60,24 @@ class TodayPage:
         )  # fmt: skip
 
 
-def managers_to_view(*, user: User) -> QuerySet[User]:
-    """Whose Today an admin may open: every active manager or admin."""
-    return User.objects.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.ADMIN]).order_by("full_name")
+def managers_to_view(*, user: User) -> list[User]:
+    """Whose Today this user may open: an admin any active manager or admin; others only their own."""
+    if not user.is_admin:
+        return []
+    return list(
+        User.objects.filter(is_active=True, role__in=[User.Role.MANAGER, User.Role.ADMIN]).order_by("full_name")
+    )
+
+
+def today_viewer(*, user: User, managers: list[User], chosen: str | None) -> User:
+    """The person whose Today is shown: `chosen` (a user id) when this user may switch to it,
+    else the user themselves; an id that is not on offer answers 404."""
+    if not managers or not chosen:
+        return user
+    viewer = next((manager for manager in managers if str(manager.pk) == chosen), None)
+    if viewer is None:
+        raise Http404("No such manager.")
+    return viewer
 
 
 def today_page(*, viewer: User, now: datetime | None = None) -> TodayPage:

@@ -17,6 +17,7 @@ from crm import services as crm
 from crm.models import ActionItem
 from ops.services import jobs_dispatch
 from outbox.models import OutboundEmail
+from outbox.services import MAX_ATTEMPTS, email_deliver
 from portal.services import portal_access_grant
 from projects import services
 from projects.models import Project, StatusReport
@@ -357,3 +358,13 @@ def test_archiving_a_client_stops_its_reports_and_restoring_resumes_them(project
         crm.client_restore(client=project.client)
     project.refresh_from_db()
     assert project.next_report_at == berlin(12, 9)
+
+
+def test_a_report_given_up_after_many_retries_also_counts_against_health(project, django_capture_on_commit_callbacks):
+    with time_machine.travel(berlin(5, 9), tick=False):
+        services.status_report_create(project=project, due_at=berlin(5, 9))
+        OutboundEmail.objects.update(attempts=MAX_ATTEMPTS)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert email_deliver(email_id=OutboundEmail.objects.get().pk) == "failed"
+    project.client.refresh_from_db()
+    assert {f["key"]: f["points"] for f in project.client.health_factors}["deliveries"] == -3
