@@ -18,6 +18,7 @@ from crm import services as crm
 from crm.models import ActionItem, Client, Contact, HealthBand, Interaction
 from crm.schedule import weekly_moment_at_or_before
 from outbox.models import OutboundEmail
+from portal import reports as weekly_reports
 from portal.services import portal_access_grant
 from projects import services as projects
 from projects.models import Project
@@ -311,7 +312,7 @@ def seed_projects(*, people: DemoPeople, progress: Progress) -> None:
                     time_zone=client.time_zone,
                     now=timezone.now() - timedelta(days=1),
                 )
-                projects.status_report_create(project=project, due_at=last_due)
+                weekly_reports.status_report_create(project=project, due_at=last_due)
             if status in ("completed", "cancelled"):
                 projects.project_close(project=project, status=status, ended_on=today - timedelta(days=5), by=manager)
         progress(f"project {index + 1}/{len(PROJECTS)}: {name} ({status})")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from crm.services import checkin_reminders_create_due
 from ops.models import Heartbeat
 from outbox.services import email_enqueue_due
-from projects.services import status_reports_create_due
+from portal.reports import status_reports_create_due
 
 logger = logging.getLogger(__name__)
 

@@ -43,14 +43,14 @@ BUILDERS: dict[str, str] = {
     Kind.PORTAL_SIGN_IN: "portal.emails.sign_in_message",
     Kind.CHECKIN_DUE_SOON: "crm.emails.checkin_reminder_message",
     Kind.CHECKIN_OVERDUE: "crm.emails.checkin_reminder_message",
-    Kind.STATUS_REPORT: "projects.emails.status_report_message",
+    Kind.STATUS_REPORT: "portal.emails.status_report_message",
 }
 
 
 # What else happens when an email of a kind fails for good (a bounced report counts against its
 # client's health). Like BUILDERS, this keeps the outbox unaware of the apps that use it.
 ON_FAILURE: dict[str, str] = {
-    Kind.STATUS_REPORT: "projects.emails.status_report_failed",
+    Kind.STATUS_REPORT: "portal.emails.status_report_failed",
 }
 
 

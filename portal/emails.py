@@ -4,8 +4,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 
+from crm.services import client_health_refresh
+from crm.unsubscribe import unsubscribe_url
 from outbox.emails import make_message
 from outbox.models import OutboundEmail
+from portal.client_view import sent_report
 from portal.models import SignInToken
 from portal.services import TOKEN_LIFETIME, portal_user_can_sign_in, token_issue
 
@@ -40,3 +43,29 @@ def invitation_message(email: OutboundEmail) -> EmailMultiAlternatives | None:
 
 def sign_in_message(email: OutboundEmail) -> EmailMultiAlternatives | None:
     return _link_message(email, purpose=SignInToken.Purpose.SIGN_IN, url_name="portal:link", template="portal-sign-in")
+
+
+def status_report_message(email: OutboundEmail) -> EmailMultiAlternatives | None:
+    """The stored report, wrapped for one recipient with their own unsubscribe link; replies go
+    to the project manager. Nothing goes to a contact who unsubscribed or opted out after the
+    report was built."""
+    contact = email.contact
+    if contact is None or email.status_report_id is None or not contact.receives_reports or contact.unsubscribed_at:
+        return None
+    report = sent_report(report_id=email.status_report_id)
+    if report is None:
+        return None
+    url = unsubscribe_url(contact)
+    return make_message(
+        "status-report",
+        to=email.to_email,
+        context={"report": report, "contact_name": contact.name, "unsubscribe_url": url},
+        headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        reply_to=[report.manager_email],
+    )
+
+
+def status_report_failed(email: OutboundEmail) -> None:
+    """A report that could not be delivered counts against the client's health."""
+    if email.contact is not None:
+        client_health_refresh(client_id=email.contact.client_id)

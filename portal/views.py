@@ -1,4 +1,4 @@
-"""The client portal: read-only pages for client contacts. Only signing in and out accept POST."""
+"""The client portal: read-only pages for client contacts (only signing in and out accept POST),\nand the managers' preview of the next weekly report. Every page reads portal.client_view."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.decorators import decorator_from_middleware
 from django.views.decorators.cache import never_cache
@@ -18,12 +19,14 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.decorators import contact_required
+from accounts.decorators import contact_required, staff_required
 from accounts.forms import SignInForm
 from accounts.services import client_ip
-from portal import selectors, services
+from crm.models import Contact
+from portal import client_view, reports, services
 from portal.forms import SignInLinkForm
 from portal.models import SignInToken
+from projects.selectors import projects_for_user
 
 View = Callable[..., HttpResponse]
 
@@ -62,26 +65,49 @@ def token_page(view: View) -> View:
 # /portal/ ------------------------------------------------------------------------------------
 
 
+def _contact(request: HttpRequest) -> Contact:
+    contact = client_view.contact_for_user(user=request.user)
+    if contact is None:
+        raise Http404
+    return contact
+
+
 @require_GET
 @contact_required
 def home(request: HttpRequest) -> HttpResponse:
-    contact = selectors.contact_for_user(user=request.user)
-    return render(request, "portal/home.html", {"page": selectors.portal_home(contact=contact)})
+    return render(request, "portal/home.html", {"page": client_view.portal_home(contact=_contact(request))})
 
 
 @require_GET
 @contact_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = selectors.contact_for_user(user=request.user)
-    return render(request, "portal/project.html", {"page": selectors.portal_project_page(contact=contact, pk=pk)})
+    page = client_view.portal_project_window(contact=_contact(request), pk=pk)
+    if page is None:
+        raise Http404
+    return render(request, "portal/project.html", {"page": page})
 
 
 @require_GET
 @contact_required
 def status_report(request: HttpRequest, pk: int, report_pk: int) -> HttpResponse:
-    contact = selectors.contact_for_user(user=request.user)
-    page = selectors.portal_status_report(contact=contact, project_pk=pk, pk=report_pk)
+    page = client_view.archived_report_page(contact=_contact(request), project_pk=pk, pk=report_pk)
+    if page is None:
+        raise Http404
     return render(request, "portal/status_report.html", {"page": page})
+
+
+# /projects/<pk>/report/preview/ (managers: the next report as their client will receive it) ------
+
+
+@staff_required
+@require_GET
+def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The next report as it would go out now, built from today's data; nothing is saved."""
+    project = get_object_or_404(projects_for_user(user=request.user), pk=pk)
+    due_at = project.next_report_at or timezone.now()
+    subject, html, _ = reports.report_render(project, due_at=due_at, note=project.next_report_note)
+    context = {"project": project, "subject": subject, "html": html, "due_at": due_at}
+    return render(request, "portal/report_preview.html", context)
 
 
 # /portal/sign-in/ ----------------------------------------------------------------------------

@@ -104,7 +104,10 @@ class Project(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.status not in (self.Status.COMPLETED, self.Status.CANCELLED)
+        return self.status not in CLOSED_STATUSES
+
+
+CLOSED_STATUSES = (Project.Status.COMPLETED, Project.Status.CANCELLED)
 
 
 class Milestone(models.Model):

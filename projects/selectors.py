@@ -15,6 +15,7 @@ from accounts.models import User
 from crm.models import Client, Interaction
 from outbox.models import OutboundEmail
 from projects.models import (
+    CLOSED_STATUSES,
     HIGH_SEVERITY,
     ChangeRequest,
     Decision,
@@ -27,8 +28,6 @@ from projects.models import (
     StatusUpdate,
 )
 from ui.pagination import Page, SortKey, keyset_page
-
-HEALTH_RANK = {"green": 0, "amber": 1, "red": 2}
 
 
 def project_scope(*, user: User, prefix: str = "") -> Q:
@@ -60,21 +59,29 @@ def change_requests_for_user(*, user: User) -> QuerySet[ChangeRequest]:
     return _through_project(ChangeRequest, user)
 
 
-def weighted_progress(milestones: list[Milestone]) -> int:
-    """Progress: the weighted share of completed milestones, as a whole percentage."""
-    total = sum(m.weight for m in milestones)
-    done = sum(m.weight for m in milestones if m.completed_on)
+def progress_percent(*, done: int, total: int) -> int:
+    """Progress, the one formula: the weighted share of completed milestones, as a whole
+    percentage (0 when there is nothing to weigh)."""
     return round(100 * done / total) if total else 0
 
 
+def weighted_progress(milestones: list[Milestone]) -> int:
+    return progress_percent(
+        done=sum(m.weight for m in milestones if m.completed_on), total=sum(m.weight for m in milestones)
+    )
+
+
 def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
-    """Annotate progress (0–100) and the open high-severity count, computed in SQL per project."""
+    """Annotate the milestone weights behind progress and the open high-severity count, in SQL
+    per project. A closed project has no open high risks: whatever is left in its register no
+    longer threatens anything."""
     weight_of = Milestone.objects.filter(project=OuterRef("pk")).order_by().values("project")
     total = weight_of.annotate(w=Sum("weight")).values("w")
     done = weight_of.filter(completed_on__isnull=False).annotate(w=Sum("weight")).values("w")
     high = (
         RiskIssue.objects.filter(project=OuterRef("pk"), severity__gte=HIGH_SEVERITY)
         .exclude(status=RiskIssue.Status.CLOSED)
+        .exclude(project__status__in=CLOSED_STATUSES)
         .order_by()
         .values("project")
         .annotate(n=Count("pk"))
@@ -89,8 +96,7 @@ def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
 
 def progress_of(project: Project) -> int:
     """The percentage for a project annotated by with_progress."""
-    total = getattr(project, "weight_total", 0)
-    return round(100 * project.weight_done / total) if total else 0
+    return progress_percent(done=getattr(project, "weight_done", 0), total=getattr(project, "weight_total", 0))
 
 
 # The project list ----------------------------------------------------------------------------

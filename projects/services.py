@@ -3,26 +3,18 @@ the client relationship (check-ins, cadence) through crm.services, explicitly.""
 
 from __future__ import annotations
 
-import logging
-import zoneinfo
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from crm import services as crm_services
-from crm.models import CheckIn, Client, Contact
-from crm.schedule import weekly_moment_after, weekly_moment_at_or_before
-from outbox.models import OutboundEmail
-from outbox.services import email_queue_new
-from portal.selectors import report_content
+from crm.models import CheckIn, Client
+from crm.schedule import weekly_moment_after
 from projects.models import (
     ChangeRequest,
     Decision,
@@ -34,8 +26,6 @@ from projects.models import (
     StatusReport,
     StatusUpdate,
 )
-
-logger = logging.getLogger(__name__)
 
 FOLLOW_UP_DAYS = (30, 90)
 
@@ -466,94 +456,40 @@ def project_report_note_set(*, project: Project, note: str) -> Project:
     return project
 
 
-def report_recipients(project: Project) -> list[Contact]:
-    """Contacts who opted in, have not unsubscribed, and have an address."""
-    return list(project.client.contacts.filter(receives_reports=True, unsubscribed_at__isnull=True).exclude(email=""))
-
-
-def report_render(project: Project, *, due_at: datetime, note: str) -> tuple[str, str, str]:
-    """Subject, HTML and text of the report due at `due_at` (also what the preview shows)."""
-    content = report_content(
-        project=project, due_at=due_at, note=note, portal_url=settings.SITE_URL + reverse("portal:sign_in")
-    )
-    subject = f"{project.name}: weekly status, {content.period_end:%-d %b %Y}"
-    html = render_to_string("projects/report/content.html", {"report": content})
-    text = render_to_string("projects/report/content.txt", {"report": content})
-    return subject, html, text
-
-
-@transaction.atomic
-def status_report_create(*, project: Project, due_at: datetime) -> StatusReport | None:
-    """Build the report due at `due_at`, keep it, and queue one email per recipient, all in one
-    transaction. A second call for the same ISO week finds the report there and does nothing."""
-    local_day = due_at.astimezone(zoneinfo.ZoneInfo(project.client.time_zone)).date()
-    iso_year, iso_week, _ = local_day.isocalendar()
-    if StatusReport.objects.filter(project=project, iso_year=iso_year, iso_week=iso_week).exists():
-        return None
-    subject, html, text = report_render(project, due_at=due_at, note=project.next_report_note)
+def status_report_store(
+    *,
+    project: Project,
+    iso_year: int,
+    iso_week: int,
+    due_at: datetime,
+    period_start: date,
+    period_end: date,
+    subject: str,
+    html: str,
+    text: str,
+    note: str,
+) -> StatusReport | None:
+    """Keep a built report as sent; None when the project has one for that ISO week already
+    (the unique constraint decides between two builders racing)."""
     try:
         with transaction.atomic():
-            report = StatusReport.objects.create(
+            return StatusReport.objects.create(
                 project=project,
                 iso_year=iso_year,
                 iso_week=iso_week,
                 due_at=due_at,
-                period_start=local_day - timedelta(days=6),
-                period_end=local_day,
+                period_start=period_start,
+                period_end=period_end,
                 subject=subject,
                 html=html,
                 text=text,
-                note=project.next_report_note,
+                note=note,
             )
-    except IntegrityError:  # another dispatcher built it a moment ago
+    except IntegrityError:
         return None
-    if project.next_report_note:  # cleared only if nobody wrote a new note meanwhile
-        Project.objects.filter(pk=project.pk, next_report_note=project.next_report_note).update(next_report_note="")
-    email_queue_new(
-        [
-            OutboundEmail(
-                key=f"report:{project.pk}:{iso_year}-W{iso_week:02d}:{contact.pk}",
-                kind=OutboundEmail.Kind.STATUS_REPORT,
-                to_email=contact.email,
-                contact=contact,
-                status_report=report,
-            )
-            for contact in report_recipients(project)
-        ]
-    )
-    return report
 
 
-def status_reports_create_due(*, now: datetime | None = None) -> int:
-    """The dispatcher's half for reports: every project whose next report time has come gets
-    this week's report, once. Moving `next_report_at` on is the claim: of two dispatchers, only
-    the one whose conditional UPDATE matches builds it. A tick missed during an outage is caught
-    up here: the report for the latest due time is built, and the schedule moves past now."""
-    now = now or timezone.now()
-    built = 0
-    due = Project.objects.filter(next_report_at__lte=now)
-    # Whatever switched a project's reports off should have cleared its time; if not, clear it.
-    due.exclude(reports_enabled=True, status=Project.Status.ACTIVE, client__archived_at__isnull=True).update(
-        next_report_at=None
-    )
-    due = due.select_related("client")
-    for project in due:
-        try:
-            with transaction.atomic():
-                claimed = Project.objects.filter(pk=project.pk, next_report_at=project.next_report_at).update(
-                    next_report_at=report_next_due(project, after=now)
-                )
-                if not claimed:
-                    continue
-                due_at = weekly_moment_at_or_before(
-                    weekday=project.report_weekday,
-                    hour=project.report_hour,
-                    time_zone=project.client.time_zone,
-                    now=now,
-                )
-                built += status_report_create(project=project, due_at=due_at) is not None
-        except Exception:
-            # One project's failure must not hold up the others; its claim is rolled back, so
-            # the next tick tries it again.
-            logger.exception("building the weekly report of project %s failed", project.pk)
-    return built
+def status_report_note_clear(*, project: Project, note: str) -> None:
+    """The note went into a report: clear it, unless somebody wrote a new one meanwhile."""
+    if note:
+        Project.objects.filter(pk=project.pk, next_report_note=note).update(next_report_note="")

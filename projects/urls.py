@@ -19,7 +19,6 @@ urlpatterns = [
     path("projects/<int:pk>/updates/new/", views.status_update_create, name="status_update_create"),
     path("projects/<int:pk>/recovery/start/", views.recovery_start, name="recovery_start"),
     path("projects/<int:pk>/recovery/end/", views.recovery_end, name="recovery_end"),
-    path("projects/<int:pk>/report/preview/", views.report_preview, name="report_preview"),
     path("projects/<int:pk>/report/note/", views.report_note, name="report_note"),
     path("projects/<int:pk>/report/pause/", views.reports_set, {"enabled": False}, name="reports_pause"),
     path("projects/<int:pk>/report/resume/", views.reports_set, {"enabled": True}, name="reports_resume"),

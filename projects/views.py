@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import staff_required
@@ -346,17 +345,6 @@ def recovery_end(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # /projects/<pk>/report/ and /reports/<pk>/ --------------------------------------------------------
-
-
-@staff_required
-@require_GET
-def report_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    """The next report as it would go out now, built from today's data; nothing is saved."""
-    project = _project(request, pk)
-    due_at = project.next_report_at or timezone.now()
-    subject, html, _ = services.report_render(project, due_at=due_at, note=project.next_report_note)
-    context = {"project": project, "subject": subject, "html": html, "due_at": due_at}
-    return render(request, "projects/report_preview.html", context)
 
 
 @staff_required

@@ -109,6 +109,7 @@ class Run:
 
         from crm import services as crm
         from outbox.models import OutboundEmail
+        from portal import reports
         from projects import services as projects
         from tests.factories import UserFactory
 
@@ -120,7 +121,7 @@ class Run:
                 client=client, name=f"Contact {index}", email=f"c{index}@faults{self.week}.test", receives_reports=True
             )
         project = projects.project_create(client=client, name=f"Project {self.week}", manager=manager, status="active")
-        report = projects.status_report_create(project=project, due_at=timezone.now() - timedelta(minutes=1))
+        report = reports.status_report_create(project=project, due_at=timezone.now() - timedelta(minutes=1))
         return list(OutboundEmail.objects.filter(status_report=report).values_list("pk", flat=True))
 
     def tick(self) -> None:

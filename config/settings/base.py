@@ -77,6 +77,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain text (email subjects and text parts): the same templates, never HTML-escaped, so
+        # "R&D" stays "R&D" in a subject line.
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "NAME": "text",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {"default": env_database("DATABASE_URL", default_sqlite=VAR_DIR / "rapport.sqlite3")}

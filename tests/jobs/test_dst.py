@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from portal.reports import status_reports_create_due
 from projects import services
 from projects.models import Project, StatusReport
 from tests.factories import ClientFactory, UserFactory
@@ -55,17 +56,17 @@ def test_each_weekly_report_goes_out_once_at_the_local_hour_across_a_dst_change(
     tick = start
     while tick <= end:
         before = set(StatusReport.objects.values_list("pk", flat=True))
-        services.status_reports_create_due(now=tick)
+        status_reports_create_due(now=tick)
         for pk in set(StatusReport.objects.values_list("pk", flat=True)) - before:
             built_at[pk] = tick
         tick += TICK
 
     sundays = [change_day - timedelta(days=7), change_day, change_day + timedelta(days=7)]
     for hour, project in projects.items():
-        reports = list(StatusReport.objects.filter(project=project).order_by("due_at"))
-        assert [r.due_at.astimezone(zone).date() for r in reports] == sundays, (hour, reports)
-        assert len({(r.iso_year, r.iso_week) for r in reports}) == 3
-        for report in reports:
+        built = list(StatusReport.objects.filter(project=project).order_by("due_at"))
+        assert [r.due_at.astimezone(zone).date() for r in built] == sundays, (hour, built)
+        assert len({(r.iso_year, r.iso_week) for r in built}) == 3
+        for report in built:
             local = report.due_at.astimezone(zone)
             assert local.hour == expected_local_hour(zone, local.date(), hour)
             assert local.weekday() == Project.Weekday.SUNDAY

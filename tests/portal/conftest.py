@@ -14,6 +14,7 @@ from django.utils import timezone
 from crm import services as crm
 from outbox.models import OutboundEmail
 from outbox.services import email_deliver
+from portal import reports
 from portal.services import portal_access_grant
 from projects import services as projects
 from tests.factories import ClientFactory, ContactFactory, UserFactory
@@ -44,7 +45,7 @@ def _client_with_portal(name: str, manager: Any) -> SimpleNamespace:
         client=client, name=f"{name} rollout", manager=manager, status="active", portal_visible=True
     )
     hidden = projects.project_create(client=client, name=f"{name} internal study", manager=manager, status="active")
-    report = projects.status_report_create(project=project, due_at=timezone.now())
+    report = reports.status_report_create(project=project, due_at=timezone.now())
     return SimpleNamespace(client=client, contact=contact, user=user, project=project, hidden=hidden, report=report)
 
 

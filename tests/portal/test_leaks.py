@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from crm import services as crm
-from portal import selectors
+from portal import client_view
 from projects import services as projects
 from tests.portal.world import fill_project
 
@@ -61,7 +61,7 @@ def test_no_internal_value_reaches_the_page_or_its_context(client, world, which)
     assert "SECRET" not in html
 
     page = response.context["page"]
-    assert isinstance(page, selectors.PortalHome | selectors.PortalProjectPage)
+    assert isinstance(page, client_view.PortalHome | client_view.ProjectWindow)
     leaks = [(where, text) for where, text in _strings(page, "page") if "SECRET" in text]
     assert leaks == []
     allowed = {"page", "request", "user", "perms", "csrf_token", "messages", "DEFAULT_MESSAGE_LEVELS", "view"}
@@ -78,7 +78,7 @@ def test_the_project_page_shows_every_kind_of_shared_item(client, world):
     page = client.get(_pages(world)[1]).context["page"]
     assert page.narrative.reason == "SHOWN narrative reason"
     assert [m.title for m in page.milestones] == ["SHOWN milestone 0", "SHOWN milestone 1"]
-    assert all(m.moved_from is not None for m in page.milestones)
+    assert all(m.first_planned_on is not None for m in page.milestones)
     assert {r.title for r in page.risks} == {"SHOWN risk 0", "SHOWN risk 1"}
     assert {c.title for c in page.changes} == {"SHOWN change 0", "SHOWN change 1"}
     assert {d.title for d in page.decisions} == {"SHOWN decision 0", "SHOWN decision 1"}

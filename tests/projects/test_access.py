@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from portal import reports
 from projects import services
 from tests.access import ROLES, Route, expected_status, url_names
 from tests.factories import UserFactory
@@ -30,7 +31,6 @@ ROUTES = [
     Route("risk_edit", lambda w: {"pk": w.risk.pk}, methods=("GET", "POST")),
     Route("risk_close", lambda w: {"pk": w.risk.pk}, methods=("POST",)),
     Route("change_request_decide", lambda w: {"pk": w.change.pk}, methods=("POST",)),
-    Route("report_preview", lambda w: {"pk": w.project.pk}),
     Route("report_note", lambda w: {"pk": w.project.pk}, methods=("GET", "POST")),
     Route("reports_pause", lambda w: {"pk": w.project.pk}, methods=("POST",)),
     Route("reports_resume", lambda w: {"pk": w.project.pk}, methods=("POST",)),
@@ -59,7 +59,7 @@ def world(acme, pm, teammate, other_pm, admin_user, client_contact):
         milestone=services.milestone_create(project=project, title="Design", due_on=date(2027, 1, 1)),
         risk=services.risk_raise(project=project, title="Vendor", probability=3, impact=4),
         change=services.change_request_propose(project=project, title="Add SSO"),
-        report=services.status_report_create(project=project, due_at=timezone.now()),
+        report=reports.status_report_create(project=project, due_at=timezone.now()),
         people={
             "admin": admin_user,
             "account_manager": pm,

@@ -12,6 +12,7 @@ from django.utils import timezone
 from crm import services as crm
 from crm.models import ActionItem, Client
 from outbox.models import OutboundEmail
+from portal import reports
 from projects import services as projects
 from projects.models import Project
 from projects.selectors import expectation_gaps
@@ -43,7 +44,7 @@ def populate(manager, *, clients: int = 1) -> dict:
         report_email = OutboundEmail.objects.create(
             key=f"failed-{index}", kind="status_report", to_email=f"gone{index}@client.test", status="failed",
             last_error="550 5.1.1 mailbox unknown",
-            status_report=projects.status_report_create(project=project, due_at=timezone.now()),
+            status_report=reports.status_report_create(project=project, due_at=timezone.now()),
         )  # fmt: skip
         made = {"client": client, "project": project, "email": report_email}
     return made
