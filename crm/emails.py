@@ -57,10 +57,9 @@ def checkin_reminder_message(email: OutboundEmail) -> EmailMultiAlternatives | N
         "log_url": log_url,
         "client_url": settings.SITE_URL + reverse("crm:client_detail", kwargs={"pk": checkin.client_id}),
     }
-    ics = checkin_ics(checkin, log_url=log_url)
+    # A calendar entry only for a day still ahead: an overdue check-in's day has passed.
+    upcoming = checkin.due_on >= timezone.localdate(timezone.now(), email.user.zone)
+    attachments = [("check-in.ics", checkin_ics(checkin, log_url=log_url), "text/calendar; method=PUBLISH")]
     return make_message(
-        "checkin-reminder",
-        to=email.to_email,
-        context=context,
-        attachments=[("check-in.ics", ics, "text/calendar; method=PUBLISH")],
+        "checkin-reminder", to=email.to_email, context=context, attachments=attachments if upcoming else None
     )

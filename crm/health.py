@@ -31,6 +31,7 @@ class HealthInputs:
     high_severity_open: int = 0
     changes_undecided_over_14_days: int = 0
     failed_deliveries: int = 0
+    has_cadence: bool = True  # former clients have no regular check-ins to keep
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,10 @@ def _capped(count: int, each: int, cap: int) -> int:
 
 def checkin_adherence(inputs: HealthInputs, today: date) -> Factor:
     """Nothing while contact is within the cadence; beyond it, 25 points per cadence overdue
-    (pro rata), at most 25. A client never contacted counts from when it was added."""
+    (pro rata), at most 25. A client never contacted counts from when it was added; a former
+    client has no cadence to keep."""
+    if not inputs.has_cadence:
+        return Factor("checkin", "Check-in adherence", 0, "Former client: no regular check-ins")
     since = inputs.last_contact_on or inputs.known_since
     days = max(0, (today - since).days)
     ratio = days / inputs.cadence_days

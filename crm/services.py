@@ -60,6 +60,18 @@ def checkin_schedule(
     return checkin
 
 
+def has_cadence(client: Client) -> bool:
+    """Former clients have no regular check-ins: the relationship goes on only through follow-ups
+    someone schedules on purpose (after a project, for repeat business)."""
+    return client.status != Client.Status.FORMER
+
+
+def _regular_checkins_close(client: Client) -> None:
+    client.checkins.filter(state=CheckIn.State.DUE, kind=CheckIn.Kind.REGULAR).update(
+        state=CheckIn.State.SKIPPED, closed_at=timezone.now()
+    )
+
+
 def _regular_checkin_base(client: Client) -> date:
     """Regular check-ins count from the last contact, or from today for a client never contacted."""
     if client.last_contacted_at:
@@ -103,7 +115,8 @@ def client_create(
     client.full_clean()
     client.save()
     _team_set(client, team)
-    checkin_schedule(client=client, due_on=_regular_checkin_base(client) + timedelta(days=checkin_cadence_days))
+    if has_cadence(client):
+        checkin_schedule(client=client, due_on=_regular_checkin_base(client) + timedelta(days=checkin_cadence_days))
     return client
 
 
@@ -131,8 +144,8 @@ def client_update(*, client: Client, team: Iterable[User] | None = None, **field
     if unknown:
         raise TypeError(f"client_update got unexpected fields: {', '.join(sorted(unknown))}")
     # A model form has already written its values onto `client`: compare with what is stored.
-    previous_manager_id, previous_zone = (
-        Client.objects.filter(pk=client.pk).values_list("account_manager_id", "time_zone").get()
+    previous_manager_id, previous_zone, previous_status = (
+        Client.objects.filter(pk=client.pk).values_list("account_manager_id", "time_zone", "status").get()
     )
     for name, value in fields.items():
         setattr(client, name, value)
@@ -149,6 +162,8 @@ def client_update(*, client: Client, team: Iterable[User] | None = None, **field
         client.checkins.filter(state=CheckIn.State.DUE, owner_id=previous_manager_id).update(
             owner=client.account_manager
         )
+    if client.status == Client.Status.FORMER and previous_status != Client.Status.FORMER:
+        _regular_checkins_close(client)  # and with it its reminders; follow-ups stay
     checkin_pull_within_cadence(client=client)
     if client.time_zone != previous_zone:
         from projects.services import reports_reschedule_for_client  # projects.services imports this module
@@ -159,7 +174,11 @@ def client_update(*, client: Client, team: Iterable[User] | None = None, **field
 
 
 def checkin_pull_within_cadence(*, client: Client) -> None:
-    """Make sure the open regular check-in is no later than the cadence allows."""
+    """Make sure the open regular check-in is no later than the cadence allows (and that a
+    client with a cadence has one)."""
+    if not has_cadence(client):
+        client_refresh_contact_dates(client=client)
+        return
     latest = _regular_checkin_base(client) + timedelta(days=client.checkin_cadence_days)
     current = client.checkins.filter(state=CheckIn.State.DUE, kind=CheckIn.Kind.REGULAR).first()
     if current is None:
@@ -185,8 +204,9 @@ def client_archive(*, client: Client) -> Client:
 def client_restore(*, client: Client) -> Client:
     client.archived_at = None
     client.save(update_fields=["archived_at", "updated_at"])
-    today = local_date(moment=timezone.now(), client=client)
-    checkin_schedule(client=client, due_on=today + timedelta(days=client.checkin_cadence_days))
+    if has_cadence(client):
+        today = local_date(moment=timezone.now(), client=client)
+        checkin_schedule(client=client, due_on=today + timedelta(days=client.checkin_cadence_days))
     from projects.services import reports_reschedule_for_client  # projects.services imports this module
 
     reports_reschedule_for_client(client=client)
@@ -373,14 +393,20 @@ def interaction_log(
                 Q(kind=CheckIn.Kind.REGULAR) | Q(kind=CheckIn.Kind.FOLLOW_UP, due_on__lte=happened_on),
                 state=CheckIn.State.DUE,
             ).update(state=CheckIn.State.DONE, completed_by=interaction, closed_at=timezone.now())
-            due_on = next_checkin_on or local_date(moment=last_contact, client=client) + timedelta(
-                days=client.checkin_cadence_days
-            )
-            CheckIn.objects.create(client=client, due_on=due_on, owner=client.account_manager)
+            if has_cadence(client):
+                due_on = next_checkin_on or local_date(moment=last_contact, client=client) + timedelta(
+                    days=client.checkin_cadence_days
+                )
+                CheckIn.objects.create(client=client, due_on=due_on, owner=client.account_manager)
+            elif next_checkin_on:
+                CheckIn.objects.create(
+                    client=client, kind=CheckIn.Kind.FOLLOW_UP, due_on=next_checkin_on, owner=client.account_manager
+                )
             _client_contact_dates_after_log(client, interaction.occurred_at)
             client.last_contacted_at = last_contact
         elif next_checkin_on:
-            checkin_schedule(client=client, due_on=next_checkin_on)
+            kind = CheckIn.Kind.REGULAR if has_cadence(client) else CheckIn.Kind.FOLLOW_UP
+            checkin_schedule(client=client, due_on=next_checkin_on, kind=kind)
     client_health_refresh(client_id=client.pk)
     return interaction
 
@@ -505,6 +531,7 @@ def checkin_reminders_create_due(*, now: datetime | None = None) -> int:
             client__archived_at__isnull=True,
             owner__is_active=True,
         )
+        .exclude(kind=CheckIn.Kind.REGULAR, client__status=Client.Status.FORMER)
         .annotate(overdue_key=overdue_key)
         .exclude(Exists(OutboundEmail.objects.filter(key=OuterRef("overdue_key"))))
         .select_related("owner")
@@ -616,6 +643,7 @@ def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tupl
                 high_severity_open=row.high_risks,
                 changes_undecided_over_14_days=row.stale_changes,
                 failed_deliveries=row.failed,
+                has_cadence=has_cadence(row),
             ),
         )
     return inputs

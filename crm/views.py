@@ -213,7 +213,10 @@ def interaction_log(request: HttpRequest, pk: int) -> HttpResponse:
             "occurred_at": now.replace(second=0, microsecond=0),
             "attendees": [str(choices.primary_contact.pk)] if choices.primary_contact else [],
             "staff_present": [str(request.user.pk)],
-            "next_checkin_on": now.date() + timedelta(days=client.checkin_cadence_days),
+            # A former client has no cadence: a date here books a follow-up, so none is suggested.
+            "next_checkin_on": now.date() + timedelta(days=client.checkin_cadence_days)
+            if services.has_cadence(client)
+            else None,
             "project": request.GET.get("project", ""),
         },
     )

@@ -60,9 +60,8 @@ def email_queue(
     """Insert the row for an email unless its key already exists; the caller's transaction
     decides whether it happens. Due rows are handed to a worker once that transaction commits."""
     now = timezone.now()
-    email, created = OutboundEmail.objects.get_or_create(
-        key=key, defaults={"kind": kind, "to_email": to_email, "send_after": send_after or now, **refs}
-    )
+    defaults = {"kind": kind, "to_email": to_email, "send_after": send_after or now, "message_id": message_id_for(key)}
+    email, created = OutboundEmail.objects.get_or_create(key=key, defaults={**defaults, **refs})
     if created and email.send_after <= now:
         email_id = email.pk
         transaction.on_commit(lambda: email_enqueue(email_id=email_id))
@@ -72,6 +71,8 @@ def email_queue(
 def email_queue_new(emails: list[OutboundEmail]) -> list[OutboundEmail]:
     """Insert rows whose keys are new in one statement (a report's recipients, keyed by a report
     created in the same transaction); due ones go to workers once the transaction commits."""
+    for email in emails:
+        email.message_id = email.message_id or message_id_for(email.key)
     created = OutboundEmail.objects.bulk_create(emails)
     now = timezone.now()
     due = [email.pk for email in created if email.send_after <= now]
@@ -156,11 +157,13 @@ def smtp_code(error: Exception) -> int | None:
     return None
 
 
-def message_id_for(email: OutboundEmail) -> str:
-    """Stable across attempts, so a receiving server can tell a repeat from a new message."""
+def message_id_for(key: str) -> str:
+    """The Message-ID of the email with this key, fixed when the row is queued: every attempt and
+    every resend of the row carries it, so a mail client that receives a duplicate (a worker
+    died after the server accepted the message) shows one message."""
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].partition("@")[2] or "rapport.localhost"
-    digest = hashlib.sha256(email.key.encode()).hexdigest()[:16]
-    return f"<rapport.{email.pk}.{digest}@{domain}>"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    return f"<rapport.{digest}@{domain}>"
 
 
 def email_build(email: OutboundEmail) -> EmailMultiAlternatives | None:
@@ -183,7 +186,7 @@ def email_deliver(*, email_id: int) -> str:
         if message is None:
             _finish(email_id, claim, status=Status.SUPPRESSED)
             return Status.SUPPRESSED
-        message.extra_headers["Message-ID"] = message_id_for(email)
+        message.extra_headers["Message-ID"] = email.message_id or message_id_for(email.key)
         message.send()
     except Exception as error:
         code = smtp_code(error)
@@ -206,7 +209,6 @@ def email_deliver(*, email_id: int) -> str:
         status=Status.SENT,
         sent_at=timezone.now(),
         subject=message.subject[:255],
-        message_id=message.extra_headers["Message-ID"],
         last_error="",
     )
     return Status.SENT

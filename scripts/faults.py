@@ -146,10 +146,9 @@ class Run:
     def count(self, ids: list[int]) -> tuple[int, int, Counter[str]]:
         """Lost (never received) and duplicated (received more than once) among `ids`."""
         from outbox.models import OutboundEmail
-        from outbox.services import message_id_for
 
         received = Counter(r.message["Message-ID"] for r in self.smtp.received)
-        expected = {message_id_for(row) for row in OutboundEmail.objects.filter(pk__in=ids)}
+        expected = set(OutboundEmail.objects.filter(pk__in=ids).values_list("message_id", flat=True))
         lost = sum(1 for message_id in expected if received[message_id] == 0)
         duplicated = sum(received[message_id] - 1 for message_id in expected if received[message_id] > 1)
         statuses = Counter(OutboundEmail.objects.filter(pk__in=ids).values_list("status", flat=True))

@@ -91,6 +91,7 @@ def today_page(*, viewer: User, now: datetime | None = None) -> TodayPage:
         CheckIn.objects.filter(
             owner=viewer, state=CheckIn.State.DUE, due_on__lte=week_end, client__archived_at__isnull=True
         )
+        .exclude(kind=CheckIn.Kind.REGULAR, client__status=Client.Status.FORMER)
         .select_related("client")
         .order_by("due_on", "pk")
     )

@@ -71,6 +71,7 @@ def test_overdue_arrives_the_morning_after_the_due_date_once(checkin):
     assert dispatch(at(11, 7, 59)) == []
     (message,) = dispatch(at(11, 8))
     assert message.subject.startswith("Overdue:")
+    assert message.attachments == []  # the day has passed: no calendar entry in the past
     assert "has not been logged yet" in message.body
     assert "has not been logged yet" in message.alternatives[0][0]
     for day in (12, 20, 30):

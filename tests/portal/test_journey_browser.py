@@ -90,3 +90,41 @@ def test_an_invited_contact_follows_their_project_and_nothing_else(
     expect(portal.get_by_role("heading", name="Check your email")).to_be_visible()
     assert axe_check(portal) == []
     guest.close()
+
+
+def test_every_portal_page_fits_a_phone_and_passes_axe(browser, live_server, client, two_clients, axe_check):
+    """At 375 px no portal page scrolls sideways (the long brand wraps), and axe finds nothing
+    serious: signed out (sign-in, link sent, a link that no longer works) and signed in (home,
+    project page, archived report)."""
+    a = two_clients.a
+    a.client.name = "Northwind Logistics International Holdings"
+    a.client.save(update_fields=["name"])
+    projects.status_update_post(
+        project=a.project, author=two_clients.manager, health="amber", reason="Waiting on data", client_visible=True
+    )
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    phone = context.new_page()
+    signed_out = ["/portal/sign-in/", "/portal/sign-in/sent/", "/portal/link/not-a-real-token/"]
+    for path in signed_out:
+        phone.goto(f"{live_server.url}{path}")
+        if "link" in path:
+            phone.get_by_role("button", name="Continue to the portal").click()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375, path
+        assert axe_check(phone) == [], path
+
+    client.force_login(a.user)
+    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
+    signed_in = [
+        "/portal/",
+        f"/portal/projects/{a.project.pk}/",
+        f"/portal/projects/{a.project.pk}/reports/{a.report.pk}/",
+    ]
+    for path in signed_in:
+        response = phone.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        expect(phone.get_by_text("Northwind Logistics International Holdings").first).to_be_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 375, path
+        assert axe_check(phone) == [], path
+    phone.get_by_role("button", name="Show navigation").click()
+    assert axe_check(phone) == []  # Sign out, shown, has enough contrast
+    context.close()
