@@ -11,7 +11,7 @@ from accounts.models import User
 from crm.models import ActionItem, CheckIn, Client, Contact, HealthBand, Interaction
 from crm.selectors import ACTION_ITEM_VIEWS, CLIENT_SORTS, LogChoices
 from crm.services import ActionItemDraft
-from ui.forms import PlausibleDatesMixin
+from ui.forms import PlausibleDatesMixin, ServiceModelForm
 
 TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 SENTIMENT_CHOICES = [("", "Not recorded"), *((str(value), label) for value, label in Interaction.Sentiment.choices)]
@@ -69,7 +69,7 @@ class ClientFilterForm(forms.Form):
         self.fields["account_manager"].choices = [("", "Anyone"), *((m.pk, str(m)) for m in managers)]
 
 
-class ClientForm(forms.ModelForm):
+class ClientForm(ServiceModelForm):
     website = forms.URLField(max_length=300, required=False, assume_scheme="https")
     time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
     account_manager = forms.ModelChoiceField(queryset=staff_users())
@@ -102,9 +102,8 @@ class ClientForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args: Any, editor: User, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.editor = editor
         if self.instance.cadence_before_recovery:
             # Edit the usual cadence; recovery mode holds the live one at 7 days until it ends.
             self.initial["checkin_cadence_days"] = self.instance.cadence_before_recovery
@@ -114,17 +113,8 @@ class ClientForm(forms.ModelForm):
                 "A project is in recovery: check-ins stay at least weekly until it ends, then this cadence returns."
             )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        manager, team = cleaned.get("account_manager"), cleaned.get("team") or []
-        if manager and not self.editor.is_admin and manager != self.editor and self.editor not in team:
-            raise forms.ValidationError(
-                "You would no longer see this client: make yourself the account manager or add yourself to the team."
-            )
-        return cleaned
 
-
-class ContactForm(forms.ModelForm):
+class ContactForm(ServiceModelForm):
     class Meta:
         model = Contact
         fields = ["name", "email", "phone", "title", "is_primary", "receives_reports", "notes"]
@@ -143,21 +133,9 @@ class ContactForm(forms.ModelForm):
                 label="Resume weekly reports: the contact asked for them again", required=False
             )
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.pop("resume_reports", False):
-            cleaned["receives_reports"] = True
-        return cleaned
-
-    def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if email and self.client.contacts.filter(email__iexact=email).exclude(pk=self.instance.pk).exists():
-            raise forms.ValidationError("Another contact at this client already has that email address.")
-        return email
-
     def validate_unique(self) -> None:
-        """Email uniqueness is checked by clean_email (and the database); a new primary contact
-        replaces the old one rather than clashing with it."""
+        """Email uniqueness is the service's to check (and the database's); a new primary
+        contact replaces the old one rather than clashing with it."""
 
 
 class PickChoiceField(forms.TypedChoiceField):
@@ -243,11 +221,6 @@ class LogInteractionForm(InteractionForm):
         label="Next check-in", required=False, widget=DateInput(), help_text="Prefilled from the client's cadence."
     )
 
-    def clean_next_checkin_on(self) -> Any:
-        value = self.cleaned_data["next_checkin_on"]
-        not_in_the_past(value, "The next check-in")
-        return value
-
 
 class ActionItemForm(PlausibleDatesMixin, forms.Form):
     text = forms.CharField(label="Action", max_length=500, required=False)
@@ -286,17 +259,12 @@ ActionItemFormSet = forms.formset_factory(ActionItemForm, extra=1, max_num=25, v
 ACTION_ITEMS_PREFIX = "items"
 
 
-class CheckInRescheduleForm(PlausibleDatesMixin, forms.ModelForm):
+class CheckInRescheduleForm(PlausibleDatesMixin, ServiceModelForm):
     class Meta:
         model = CheckIn
         fields = ["due_on"]
         labels = {"due_on": "New date"}
         widgets = {"due_on": DateInput()}
-
-    def clean_due_on(self) -> Any:
-        value = self.cleaned_data["due_on"]
-        not_in_the_past(value)
-        return value
 
 
 class ActionItemFilterForm(forms.Form):

@@ -83,11 +83,22 @@ def _team_set(client: Client, team: Iterable[User]) -> None:
     client.team.set([member for member in team if member.pk != client.account_manager_id])
 
 
+def _refuse_losing_sight(*, editor: User | None, account_manager: User, team: Iterable[User]) -> None:
+    """Nobody edits themselves out of a client they can see: they must stay account manager or
+    on the team (admins see everything). `editor` is None for changes made by the system."""
+    if editor is None or editor.is_admin or editor == account_manager or editor in team:
+        return
+    raise ValidationError(
+        "You would no longer see this client: make yourself the account manager or add yourself to the team."
+    )
+
+
 @transaction.atomic
 def client_create(
     *,
     name: str,
     account_manager: User,
+    editor: User | None = None,
     team: Iterable[User] = (),
     status: str = Client.Status.ACTIVE,
     industry: str = "",
@@ -99,6 +110,8 @@ def client_create(
     kpis: str = "",
     notes: str = "",
 ) -> Client:
+    team = list(team)
+    _refuse_losing_sight(editor=editor, account_manager=account_manager, team=team)
     client = Client(
         name=name,
         account_manager=account_manager,
@@ -136,19 +149,24 @@ CLIENT_FIELDS = {
 
 
 @transaction.atomic
-def client_update(*, client: Client, team: Iterable[User] | None = None, **fields: object) -> Client:
+def client_update(
+    *, client: Client, editor: User | None = None, team: Iterable[User] | None = None, **fields: object
+) -> Client:
     """Update a client. A shorter cadence pulls the open regular check-in earlier; a new account
     manager takes over the open check-ins; in recovery mode the cadence stays at most 7 days
     and the chosen value is kept for when recovery ends."""
     unknown = set(fields) - CLIENT_FIELDS
     if unknown:
         raise TypeError(f"client_update got unexpected fields: {', '.join(sorted(unknown))}")
-    # A model form has already written its values onto `client`: compare with what is stored.
-    previous_manager_id, previous_zone, previous_status = (
-        Client.objects.filter(pk=client.pk).values_list("account_manager_id", "time_zone", "status").get()
-    )
+    team = list(team) if team is not None else None
+    previous_manager_id, previous_zone, previous_status = client.account_manager_id, client.time_zone, client.status
     for name, value in fields.items():
         setattr(client, name, value)
+    _refuse_losing_sight(
+        editor=editor,
+        account_manager=client.account_manager,
+        team=team if team is not None else client.team.all(),
+    )
     if "checkin_cadence_days" in fields and client.projects.filter(recovery_plan__isnull=False).exists():
         # Recovery keeps check-ins at least weekly; the cadence chosen here returns when it ends.
         chosen = client.checkin_cadence_days
@@ -216,20 +234,23 @@ def client_restore(*, client: Client) -> Client:
 CONTACT_FIELDS = {"name", "email", "phone", "title", "is_primary", "receives_reports", "notes"}
 
 
+EMAIL_TAKEN = "Another contact at this client already has that email address."
+
+
 def _contact_save(contact: Contact) -> Contact:
     """Save a contact, demoting any other primary first, and turn the database's uniqueness
     rules into form-ready errors."""
     contact.email = contact.email.strip().lower()
-    if contact.receives_reports:
-        contact.unsubscribed_at = None
     contact.full_clean(exclude=["client", "user"], validate_constraints=False)
+    if contact.email and contact.client.contacts.filter(email__iexact=contact.email).exclude(pk=contact.pk).exists():
+        raise ValidationError({"email": EMAIL_TAKEN})
     if contact.is_primary:
         Contact.objects.filter(client=contact.client, is_primary=True).exclude(pk=contact.pk).update(is_primary=False)
     try:
         with transaction.atomic():
             contact.save()
     except IntegrityError:
-        raise ValidationError({"email": "Another contact at this client already has that email address."}) from None
+        raise ValidationError({"email": EMAIL_TAKEN}) from None  # a concurrent save took it first
     return contact
 
 
@@ -245,12 +266,19 @@ def contact_create(*, client: Client, name: str, **fields: object) -> Contact:
 
 
 @transaction.atomic
-def contact_update(*, contact: Contact, **fields: object) -> Contact:
+def contact_update(*, contact: Contact, resume_reports: bool = False, **fields: object) -> Contact:
+    """Update a contact. Someone who unsubscribed with the link in a report stays unsubscribed
+    whatever `receives_reports` says (a form opened before they did must not sign them up
+    again) until `resume_reports` records that they asked for the reports again."""
     unknown = set(fields) - CONTACT_FIELDS
     if unknown:
         raise TypeError(f"contact_update got unexpected fields: {', '.join(sorted(unknown))}")
     for name, value in fields.items():
         setattr(contact, name, value)
+    if resume_reports:
+        contact.receives_reports, contact.unsubscribed_at = True, None
+    elif contact.unsubscribed_at:
+        contact.receives_reports = False
     contact = _contact_save(contact)
     if contact.user_id is not None:
         _portal_login_follow_email(contact)
@@ -371,6 +399,7 @@ def interaction_log(
     if unknown:
         raise TypeError(f"interaction_log got unexpected fields: {', '.join(sorted(unknown))}")
     _check_belongs(client, attendees, action_items, fields.get("project"))
+    _refuse_past_day(next_checkin_on, client=client, field="next_checkin_on", label="The next check-in")
     interaction = Interaction(client=client, logged_by=logged_by, summary=summary, **fields)
     # Foreign keys and check constraints are not re-checked here: the form chose them from the
     # client's own lists, and the database enforces the constraints.
@@ -453,10 +482,19 @@ def action_item_reopen(*, item: ActionItem) -> ActionItem:
     return item
 
 
+def _refuse_past_day(day: date | None, *, client: Client, field: str, label: str) -> None:
+    """A check-in is booked for today or later: today where the client is or where the person
+    booking it is (the active time zone), whichever comes first."""
+    earliest = min(local_date(moment=timezone.now(), client=client), timezone.localdate())
+    if day is not None and day < earliest:
+        raise ValidationError({field: f"{label} is in the past; choose today or a later day."})
+
+
 @transaction.atomic
 def checkin_reschedule(*, checkin: CheckIn, due_on: date) -> CheckIn:
     if checkin.state != CheckIn.State.DUE:
         raise ValidationError("Only an open check-in can be rescheduled.")
+    _refuse_past_day(due_on, client=checkin.client, field="due_on", label="That date")
     checkin.due_on = due_on
     checkin.save(update_fields=["due_on"])
     client_refresh_contact_dates(client=checkin.client)

@@ -71,10 +71,10 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(GET_POST)
 def client_create(request: HttpRequest) -> HttpResponse:
-    form = ClientForm(request.POST or None, editor=request.user, initial={"account_manager": request.user})
+    form = ClientForm(request.POST or None, initial={"account_manager": request.user})
     if request.method == "POST" and form.is_valid():
         try:
-            client = services.client_create(**form.cleaned_data)
+            client = services.client_create(editor=request.user, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -95,12 +95,12 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(GET_POST)
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     client = _active_client(request, pk)
-    form = ClientForm(request.POST or None, instance=client, editor=request.user)
+    form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         team = data.pop("team")
         try:
-            services.client_update(client=client, team=team, **data)
+            services.client_update(client=client, editor=request.user, team=team, **data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -353,9 +353,13 @@ def checkin_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = CheckInRescheduleForm(request.POST or None, instance=checkin)
     if request.method == "POST" and form.is_valid():
-        services.checkin_reschedule(checkin=checkin, due_on=form.cleaned_data["due_on"])
-        messages.success(request, f"Check-in moved to {checkin.due_on:%-d %B %Y}.")
-        return redirect("crm:client_detail", pk=checkin.client_id)
+        try:
+            services.checkin_reschedule(checkin=checkin, due_on=form.cleaned_data["due_on"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Check-in moved to {checkin.due_on:%-d %B %Y}.")
+            return redirect("crm:client_detail", pk=checkin.client_id)
     return render(request, "crm/checkin_reschedule.html", {"form": form, "checkin": checkin})
 
 

@@ -10,7 +10,7 @@ from crm.forms import SELECT, DateInput, staff_users
 from crm.models import Client
 from projects.models import ChangeRequest, Decision, Health, Milestone, Project, RiskIssue, StatusUpdate
 from projects.selectors import PROJECT_SORTS
-from ui.forms import PlausibleDatesMixin
+from ui.forms import PlausibleDatesMixin, ServiceModelForm
 
 OPEN_STATUSES = [(value, label) for value, label in Project.Status.choices if value not in ("completed", "cancelled")]
 SCORE_CHOICES = [(1, "1 — very low"), (2, "2 — low"), (3, "3 — medium"), (4, "4 — high"), (5, "5 — very high")]
@@ -32,7 +32,7 @@ class ProjectFilterForm(forms.Form):
         self.fields["client"].choices = [("", "Any client"), *((c.pk, c.name) for c in clients)]
 
 
-class ProjectForm(PlausibleDatesMixin, forms.ModelForm):
+class ProjectForm(PlausibleDatesMixin, ServiceModelForm):
     manager = forms.ModelChoiceField(queryset=staff_users())
     team = forms.ModelMultipleChoiceField(queryset=staff_users(), required=False, widget=forms.CheckboxSelectMultiple)
     status = forms.ChoiceField(choices=OPEN_STATUSES, help_text="Complete or cancel a project with “Close project”.")
@@ -61,34 +61,14 @@ class ProjectForm(PlausibleDatesMixin, forms.ModelForm):
             "success_criteria": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args: Any, editor: User, clients: Any = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, clients: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.editor = editor
         if self.instance.pk:
             del self.fields["client"]
             if not self.instance.is_open:
                 self.fields["status"].choices = Project.Status.choices
         else:
             self.fields["client"].queryset = clients
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        start, end = cleaned.get("start_on"), cleaned.get("target_end_on")
-        if start and end and end < start:
-            self.add_error("target_end_on", "The target end cannot be before the start.")
-        client = cleaned.get("client") or getattr(self.instance, "client", None)
-        manager, team = cleaned.get("manager"), cleaned.get("team") or []
-        keeps_access = (
-            self.editor.is_admin
-            or self.editor == manager
-            or self.editor in team
-            or (client is not None and client.account_manager_id == self.editor.pk)
-        )
-        if manager and not keeps_access:
-            raise forms.ValidationError(
-                "You would no longer see this project: manage it, join its team, or ask the client's account manager."
-            )
-        return cleaned
 
 
 class ProjectCloseForm(PlausibleDatesMixin, forms.Form):
@@ -101,7 +81,7 @@ class ProjectCloseForm(PlausibleDatesMixin, forms.Form):
     outcome = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class MilestoneForm(PlausibleDatesMixin, forms.ModelForm):
+class MilestoneForm(PlausibleDatesMixin, ServiceModelForm):
     class Meta:
         model = Milestone
         fields = ["title", "due_on", "weight", "client_visible", "description"]
@@ -138,7 +118,7 @@ class MilestoneRescheduleForm(PlausibleDatesMixin, forms.Form):
         return due_on
 
 
-class RiskForm(forms.ModelForm):
+class RiskForm(ServiceModelForm):
     probability = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, widget=SELECT, initial=3)
     impact = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, widget=SELECT, initial=3)
 
@@ -165,7 +145,7 @@ class RiskForm(forms.ModelForm):
             del self.fields["status"]
 
 
-class ChangeRequestForm(forms.ModelForm):
+class ChangeRequestForm(ServiceModelForm):
     class Meta:
         model = ChangeRequest
         fields = [
@@ -184,7 +164,7 @@ class ChangeRequestForm(forms.ModelForm):
         self.instance.project = project
 
 
-class DecisionForm(PlausibleDatesMixin, forms.ModelForm):
+class DecisionForm(PlausibleDatesMixin, ServiceModelForm):
     class Meta:
         model = Decision
         fields = ["title", "rationale", "made_by", "decided_on", "client_visible"]
@@ -201,7 +181,7 @@ class DecisionForm(PlausibleDatesMixin, forms.ModelForm):
         return decided_on
 
 
-class StatusUpdateForm(forms.ModelForm):
+class StatusUpdateForm(ServiceModelForm):
     class Meta:
         model = StatusUpdate
         fields = ["health", "reason", "accomplished", "next_steps", "blockers", "client_visible"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -97,6 +98,13 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The dates' order, as field errors (the database holds the same rule as a constraint)."""
+        if self.start_on and self.target_end_on and self.target_end_on < self.start_on:
+            raise ValidationError({"target_end_on": "The target end cannot be before the start."})
+        if self.start_on and self.actual_end_on and self.actual_end_on < self.start_on:
+            raise ValidationError({"actual_end_on": "The project cannot end before it started."})
 
     @property
     def in_recovery(self) -> bool:

@@ -58,22 +58,34 @@ def _people_join_client_team(project: Project, people: Iterable[User]) -> None:
     client.team.add(*newcomers)
 
 
-def _check_dates(project: Project) -> None:
-    if project.start_on and project.target_end_on and project.target_end_on < project.start_on:
-        raise ValidationError({"target_end_on": "The target end cannot be before the start."})
-    if project.start_on and project.actual_end_on and project.actual_end_on < project.start_on:
-        raise ValidationError({"actual_end_on": "The project cannot end before it started."})
+def _refuse_losing_sight(*, editor: User | None, client: Client, manager: User, team: Iterable[User]) -> None:
+    """Nobody edits themselves out of a project they can see: they must manage it, be on its
+    team or be the client's account manager (admins see everything). `editor` is None for
+    changes made by the system."""
+    if editor is None or editor.is_admin or editor in (manager, *team) or client.account_manager_id == editor.pk:
+        return
+    raise ValidationError(
+        "You would no longer see this project: manage it, join its team, or ask the client's account manager."
+    )
 
 
 @transaction.atomic
-def project_create(*, client: Client, name: str, manager: User, team: Iterable[User] = (), **fields: object) -> Project:
+def project_create(
+    *,
+    client: Client,
+    name: str,
+    manager: User,
+    editor: User | None = None,
+    team: Iterable[User] = (),
+    **fields: object,
+) -> Project:
     _refuse_unknown(fields, PROJECT_FIELDS, "project_create")
+    team = list(team)
+    _refuse_losing_sight(editor=editor, client=client, manager=manager, team=team)
     project = Project(client=client, name=name, manager=manager, **fields)
-    _check_dates(project)
     project.full_clean(exclude=["client", "manager"])
     project.next_report_at = report_next_due(project)
     project.save()
-    team = list(team)
     project.team.set([member for member in team if member.pk != manager.pk])
     _people_join_client_team(project, [manager, *team])
     crm_services.client_health_refresh(client_id=client.pk)
@@ -81,13 +93,20 @@ def project_create(*, client: Client, name: str, manager: User, team: Iterable[U
 
 
 @transaction.atomic
-def project_update(*, project: Project, team: Iterable[User] | None = None, **fields: object) -> Project:
+def project_update(
+    *, project: Project, editor: User | None = None, team: Iterable[User] | None = None, **fields: object
+) -> Project:
     _refuse_unknown(fields, PROJECT_FIELDS, "project_update")
-    # A model form has already written its values onto `project`: compare with what is stored.
-    schedule_before = list(Project.objects.filter(pk=project.pk).values_list(*REPORT_SCHEDULE_FIELDS).get())
+    team = list(team) if team is not None else None
+    schedule_before = [getattr(project, name) for name in REPORT_SCHEDULE_FIELDS]
     for name, value in fields.items():
         setattr(project, name, value)
-    _check_dates(project)
+    _refuse_losing_sight(
+        editor=editor,
+        client=project.client,
+        manager=project.manager,
+        team=team if team is not None else project.team.all(),
+    )
     project.full_clean(exclude=["client", "manager"])
     # Only a changed schedule moves the next report: a report already due but not yet built
     # (beat down, or a tick away) must not be pushed to next week by an unrelated edit.
@@ -95,7 +114,6 @@ def project_update(*, project: Project, team: Iterable[User] | None = None, **fi
         project.next_report_at = report_next_due(project)
     project.save()
     if team is not None:
-        team = list(team)
         project.team.set([member for member in team if member.pk != project.manager_id])
         _people_join_client_team(project, team)
     _people_join_client_team(project, [project.manager])

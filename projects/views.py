@@ -88,11 +88,11 @@ def project_list(request: HttpRequest) -> HttpResponse:
 def project_create(request: HttpRequest) -> HttpResponse:
     clients = clients_for_user(user=request.user).filter(archived_at__isnull=True).order_by("name")
     initial = {"manager": request.user, "client": request.GET.get("client")}
-    form = ProjectForm(request.POST or None, editor=request.user, clients=clients, initial=initial)
+    form = ProjectForm(request.POST or None, clients=clients, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            project = services.project_create(**data)
+            project = services.project_create(editor=request.user, **data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -114,12 +114,12 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(GET_POST)
 def project_edit(request: HttpRequest, pk: int) -> HttpResponse:
     project = _project(request, pk)
-    form = ProjectForm(request.POST or None, instance=project, editor=request.user)
+    form = ProjectForm(request.POST or None, instance=project)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         team = data.pop("team")
         try:
-            services.project_update(project=project, team=team, **data)
+            services.project_update(project=project, editor=request.user, team=team, **data)
         except ValidationError as error:
             add_service_errors(form, error)
         else:

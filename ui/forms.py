@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 from datetime import date, datetime
 from typing import Any
 
@@ -15,6 +16,19 @@ def add_service_errors(form: forms.BaseForm, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+class ServiceModelForm(forms.ModelForm):
+    """A model form that validates against the model but never writes onto the instance it was
+    given: the service that saves is the only writer, and it sees the stored values, not the
+    form's, when it compares old with new."""
+
+    def _post_clean(self) -> None:
+        stored, self.instance = self.instance, copy.deepcopy(self.instance)
+        try:
+            super()._post_clean()
+        finally:
+            self.instance = stored
 
 
 EARLIEST_DATE = date(1990, 1, 1)

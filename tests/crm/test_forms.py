@@ -291,3 +291,21 @@ def test_hostile_query_strings_get_a_page_not_a_500(signed_in, acme, path_and_qu
 def test_a_hostile_row_count_gets_a_row_not_a_500(signed_in, acme):
     url = reverse("crm:action_item_row", kwargs={"pk": acme.pk})
     assert signed_in.get(url, {"items-TOTAL_FORMS": "²"}).status_code == 200
+
+
+def test_a_model_form_never_writes_onto_the_instance_it_edits(acme, other_pm):
+    """Services are the only writers: validating an edit leaves the client as stored, so the
+    service sees what changed (a new account manager, a new zone) by comparing with it."""
+    from crm.forms import ClientForm
+
+    form = ClientForm(
+        client_form_data(other_pm, name="Renamed", time_zone="Asia/Tokyo", team=[acme.account_manager_id]),
+        instance=acme,
+    )
+    assert form.is_valid(), form.errors
+    assert (acme.name, acme.time_zone, acme.account_manager_id) == (
+        "Acme Corp",
+        "Europe/London",
+        acme.account_manager_id,
+    )
+    assert acme.account_manager_id != other_pm.pk

@@ -227,3 +227,55 @@ def test_two_people_logging_the_same_client_at_once_both_succeed(pm, acme):
     assert errors == []
     assert acme.interactions.count() == 4
     assert acme.checkins.filter(state="due", kind="regular").count() == 1
+
+
+# Business rules live in the services: each is tested here without a form.
+
+
+def test_an_editor_cannot_take_themselves_off_a_client_they_can_see(acme, pm, other_pm):
+    with pytest.raises(ValidationError, match="You would no longer see this client"):
+        services.client_update(client=acme, editor=pm, team=[], account_manager=other_pm)
+    acme.refresh_from_db()
+    assert acme.account_manager == pm
+    services.client_update(client=acme, editor=pm, team=[pm], account_manager=other_pm)  # staying on the team
+    acme.refresh_from_db()
+    assert acme.account_manager == other_pm
+
+
+def test_a_client_created_for_someone_else_keeps_its_creator_in_sight(pm, other_pm, admin_user):
+    with pytest.raises(ValidationError, match="You would no longer see this client"):
+        services.client_create(name="Elsewhere", account_manager=other_pm, editor=pm)
+    assert not Client.objects.filter(name="Elsewhere").exists()
+    assert services.client_create(name="Elsewhere", account_manager=other_pm, editor=admin_user).pk
+
+
+def test_saving_a_contact_with_reports_on_does_not_resubscribe_someone_who_unsubscribed(acme):
+    contact = acme.contacts.get()
+    services.contact_unsubscribe(contact=contact)
+    services.contact_update(contact=contact, receives_reports=True, title="CTO")
+    contact.refresh_from_db()
+    assert (contact.title, contact.receives_reports) == ("CTO", False) and contact.unsubscribed_at
+    services.contact_update(contact=contact, resume_reports=True)  # they asked for the reports again
+    contact.refresh_from_db()
+    assert contact.receives_reports and contact.unsubscribed_at is None
+
+
+def test_a_checkin_cannot_be_moved_into_the_past(acme):
+    checkin = acme.checkins.get(state=CheckIn.State.DUE)
+    with pytest.raises(ValidationError, match="in the past"):
+        services.checkin_reschedule(checkin=checkin, due_on=date(2026, 11, 20))
+    assert CheckIn.objects.get(pk=checkin.pk).due_on == checkin.due_on
+    services.checkin_reschedule(checkin=checkin, due_on=date(2026, 11, 24))  # today is fine
+
+
+def test_logging_refuses_a_next_checkin_in_the_past(acme, pm):
+    with pytest.raises(ValidationError, match="in the past") as raised:
+        services.interaction_log(client=acme, logged_by=pm, summary="Call", next_checkin_on=date(2026, 11, 1))
+    assert "next_checkin_on" in raised.value.error_dict
+    assert not acme.interactions.exists()
+
+
+def test_the_duplicate_email_rule_is_the_services(acme):
+    with pytest.raises(ValidationError, match="already has that email") as raised:
+        services.contact_update(contact=services.contact_create(client=acme, name="B"), email="JANE@ACME.TEST")
+    assert "email" in raised.value.error_dict

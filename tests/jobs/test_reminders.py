@@ -90,7 +90,8 @@ def test_the_hour_and_lead_are_the_owners_own(checkin, owner):
 def test_a_missed_tick_is_caught_up_but_a_late_due_soon_becomes_the_overdue_one(checkin):
     assert len(dispatch(at(9, 15))) == 1  # no tick ran at 08:00 on the 8th: caught up
     checkin2 = CheckIn.objects.get()
-    services.checkin_reschedule(checkin=checkin2, due_on=date(2026, 6, 20))
+    with time_machine.travel(at(9, 16), tick=False):
+        services.checkin_reschedule(checkin=checkin2, due_on=date(2026, 6, 20))
     (late,) = dispatch(at(25, 9))  # nothing ran for days: only the overdue reminder goes
     assert late.subject.startswith("Overdue:")
 
@@ -112,7 +113,8 @@ def test_a_checkin_logged_before_its_reminder_goes_is_not_reminded(checkin, owne
 
 def test_a_rescheduled_checkin_is_reminded_for_its_new_date(checkin):
     dispatch(at(8, 8))
-    services.checkin_reschedule(checkin=checkin, due_on=date(2026, 6, 17))
+    with time_machine.travel(at(8, 9), tick=False):
+        services.checkin_reschedule(checkin=checkin, due_on=date(2026, 6, 17))
     assert dispatch(at(9, 8)) == []
     (message,) = dispatch(at(15, 8))
     assert "Wednesday 17 June" in message.body

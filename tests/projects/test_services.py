@@ -235,3 +235,22 @@ def test_a_low_cadence_client_keeps_its_cadence_through_recovery(acme, pm):
     services.recovery_end(project=project, by=pm)
     acme.refresh_from_db()
     assert acme.checkin_cadence_days == 5
+
+
+def test_an_editor_cannot_take_themselves_off_a_project_they_can_see(project, pm, other_pm, teammate):
+    from crm import services as crm_services
+
+    crm_services.client_update(client=project.client, account_manager=teammate, team=[pm])
+    with pytest.raises(ValidationError, match="You would no longer see this project"):
+        services.project_update(project=project, editor=pm, manager=other_pm, team=[])
+    assert Project.objects.get(pk=project.pk).manager == pm
+    services.project_update(project=project, editor=pm, manager=other_pm, team=[pm])
+    assert Project.objects.get(pk=project.pk).manager == other_pm
+
+
+def test_the_project_dates_rule_is_the_models_and_the_services(acme, pm):
+    with pytest.raises(ValidationError) as raised:
+        services.project_create(
+            client=acme, name="Backwards", manager=pm, start_on=date(2026, 12, 1), target_end_on=date(2026, 11, 1)
+        )
+    assert "target_end_on" in raised.value.error_dict

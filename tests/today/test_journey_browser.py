@@ -22,8 +22,8 @@ def test_a_manager_prepares_logs_and_sees_today_update(page, live_server, pm, si
         crm.interaction_log(
             client=client, logged_by=pm, summary=f"Difficult review ({days_ago} days ago)", sentiment=1,
             occurred_at=timezone.now() - timedelta(days=days_ago),
-            next_checkin_on=timezone.localdate() - timedelta(days=2),
         )  # fmt: skip
+    crm.checkin_schedule(client=client, due_on=timezone.localdate() - timedelta(days=2))  # overdue
     client.refresh_from_db()
     score_before = client.health_score
     assert client.health_band == "watch"  # 100 − 30 (three unhappy meetings) − 11 (20 days, cadence 14)

@@ -28,12 +28,12 @@ def populate(manager, *, clients: int = 1) -> dict:
     made = {}
     for index in range(clients):
         client = crm.client_create(name=f"Client {index:03d}", account_manager=manager, checkin_cadence_days=14)
-        crm.checkin_schedule(client=client, due_on=today - timedelta(days=1))
         crm.interaction_log(
             client=client, logged_by=manager, summary=f"Tense call {index}", sentiment=1,
-            occurred_at=timezone.now() - timedelta(days=3), next_checkin_on=today - timedelta(days=1),
+            occurred_at=timezone.now() - timedelta(days=3),
             action_items=[crm.ActionItemDraft(text=f"Send the plan {index}", owner=manager, due_on=today)],
         )  # fmt: skip
+        crm.checkin_schedule(client=client, due_on=today - timedelta(days=1))  # overdue since yesterday
         project = projects.project_create(client=client, name=f"Project {index:03d}", manager=manager, status="active")
         projects.status_update_post(project=project, author=manager, health="amber", reason="Slipping")
         projects.milestone_create(project=project, title=f"Go-live {index}", due_on=today + timedelta(days=2))
