@@ -203,6 +203,10 @@ CELERY_BEAT_SCHEDULE = {
     # Health decays with time alone (days since contact, items turning overdue), so every
     # client is rescored nightly; changes rescore their client at once.
     "health-recompute": {"task": "crm.tasks.client_health_recompute_all", "schedule": crontab(hour=2, minute=30)},
+    # Nothing reads a throttle hit or a spent sign-in link once it is a day old, nor a session
+    # once it has expired: pruning once a night keeps those tables small; 03:15 UTC stays clear
+    # of the 02:30 health run.
+    "housekeeping": {"task": "ops.tasks.housekeeping", "schedule": crontab(hour=3, minute=15)},
 }
 
 # The web process (config/gunicorn.py reads these, so .env reaches gunicorn too).
