@@ -8,7 +8,7 @@ STAMP_JS := static/vendor/.copied
 .PHONY: run test deps lint format faults clean
 
 # Web, worker and beat together (the Procfile, through scripts/run_procfile.py). Embedded default: SQLite and a
-# filesystem broker under var/; set DATABASE_URL / CELERY_BROKER_URL to use real servers.
+# filesystem broker under var/; set DATABASE_URL / CELERY_BROKER_URL (environment or .env) to use real servers.
 run: deps
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo --if-empty

@@ -111,7 +111,7 @@ class ThrottleHit(models.Model):
     """One counted event (a failed sign-in, a sign-in link request) for rate limiting.
 
     Kept in the database rather than a per-process cache so that every web node sees the same
-    counts; rows older than a day are pruned nightly.
+    counts; rows older than a day are pruned nightly (ops.tasks.housekeeping).
     """
 
     scope = models.CharField(max_length=40)

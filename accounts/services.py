@@ -3,6 +3,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -40,9 +41,27 @@ def throttle_hit(*, scope: str, key: str) -> None:
     ThrottleHit.objects.create(scope=scope, key=key)
 
 
-def throttle_prune(*, older_than: timedelta = timedelta(days=1)) -> int:
-    deleted, _ = ThrottleHit.objects.filter(at__lt=timezone.now() - older_than).delete()
+THROTTLE_KEEP = timedelta(days=1)
+
+
+def throttle_prune(*, now: datetime | None = None, older_than: timedelta = THROTTLE_KEEP) -> int:
+    """Delete counted hits older than a day. The longest window any limit looks back over is an
+    hour (portal link requests; sign-in lockouts are 30 minutes), so no decision reads them."""
+    now = now or timezone.now()
+    deleted, _ = ThrottleHit.objects.filter(at__lt=now - older_than).delete()
     return deleted
+
+
+def session_prune_expired(*, now: datetime | None = None) -> int:
+    """What `manage.py clearsessions` does, through the configured session engine: the engine
+    drops the sessions whose expiry date has passed. Returns how many there were for the
+    database-backed engines (the default); other engines report 0."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    expired = 0
+    if hasattr(store, "get_model_class"):
+        expired = store.get_model_class().objects.filter(expire_date__lt=now or timezone.now()).count()
+    store.clear_expired()
+    return expired
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Read settings from environment variables.
+"""Read settings from environment variables, after adding those of a `.env` file.
 
 Every reader raises ImproperlyConfigured naming the variable when its value is malformed, so a
 typo stops start-up instead of running with a surprising default.
@@ -13,9 +13,30 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from dotenv import load_dotenv
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 TRUE_VALUES = {"1", "true", "yes", "on"}
 FALSE_VALUES = {"0", "false", "no", "off"}
+
+
+def read_env_file() -> Path | None:
+    """Add the variables of the `.env` file beside manage.py to the environment. The settings
+    modules call this before reading anything, so every process started from this checkout —
+    migrate, seed, web, worker, beat — sees one configuration however it was started.
+
+    A variable already in the environment wins over the file (`DATABASE_URL=… make run`).
+    RAPPORT_ENV_FILE names another file; /dev/null reads none. Returns the file read, if any.
+    """
+    chosen = os.environ.get("RAPPORT_ENV_FILE")
+    path = Path(chosen) if chosen else PROJECT_DIR / ".env"
+    if chosen and not path.exists():
+        raise ImproperlyConfigured(f"RAPPORT_ENV_FILE names a file that does not exist: {chosen!r}")
+    if not path.exists():
+        return None
+    load_dotenv(path, override=False)
+    return path
 
 
 def env_str(name: str, default: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
@@ -243,10 +243,6 @@ class Briefing:
     pending_changes: list[Any]
     recent_decisions: list[Any]
     moved_milestones: list[Any]
-
-    @property
-    def last_meeting_at(self) -> datetime | None:
-        return self.interactions[0].occurred_at if self.interactions else None
 
 
 def checkin_briefing(*, user: User, checkin: CheckIn) -> Briefing:

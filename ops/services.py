@@ -7,10 +7,12 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from accounts.services import session_prune_expired, throttle_prune
 from crm.services import checkin_reminders_create_due
 from ops.models import Heartbeat
 from outbox.services import email_enqueue_due
 from portal.reports import status_reports_create_due
+from portal.services import sign_in_token_prune
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +51,22 @@ def _step(step: Callable[..., int], *, now: datetime) -> int:
     except Exception:
         logger.exception("dispatcher step %s failed; the next tick tries again", step.__name__)
         return 0
+
+
+@dataclass(frozen=True)
+class Housekeeping:
+    throttle_hits: int
+    sign_in_tokens: int
+    sessions: int
+
+
+def housekeeping_run(*, now: datetime | None = None) -> Housekeeping:
+    """Prune the rows that would otherwise grow forever: throttle hits, sign-in links that were
+    used or expired, expired sessions. Each prune deletes by age alone, so running it twice, or
+    late, or from two beats at once removes nothing it should keep."""
+    now = now or timezone.now()
+    return Housekeeping(
+        throttle_hits=_step(throttle_prune, now=now),
+        sign_in_tokens=_step(sign_in_token_prune, now=now),
+        sessions=_step(session_prune_expired, now=now),
+    )

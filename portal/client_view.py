@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -40,7 +40,7 @@ from projects.models import (
     StatusReport,
     StatusUpdate,
 )
-from projects.selectors import progress_percent
+from projects.selectors import progress_percent, progress_weights
 
 RECENT_MEETINGS = 20
 REPORT_LOOKAHEAD = timedelta(days=14)
@@ -269,17 +269,13 @@ def _visible_milestones(project_ref: Any) -> QuerySet[Milestone]:
 
 def _project_summaries(projects: QuerySet[Project], *, today: date) -> QuerySet[Any]:
     """One row per project with its derived figures, each computed from client-visible rows."""
-    visible = _visible_milestones(OuterRef("pk")).values("project")
     open_visible = _visible_milestones(OuterRef("pk")).filter(completed_on__isnull=True)
     next_open = open_visible.filter(due_on__gte=today).order_by("due_on", "pk")
     shared_update = StatusUpdate.objects.filter(project=OuterRef("pk"), client_visible=True).order_by(
         "-posted_at", "-pk"
     )
     return projects.order_by().annotate(
-        weight_total=Coalesce(Subquery(visible.annotate(w=Sum("weight")).values("w")), 0),
-        weight_done=Coalesce(
-            Subquery(visible.filter(completed_on__isnull=False).annotate(w=Sum("weight")).values("w")), 0
-        ),
+        **progress_weights(_visible_milestones(OuterRef("pk"))),
         late_count=Coalesce(
             Subquery(open_visible.filter(due_on__lt=today).values("project").annotate(n=Count("pk")).values("n")),
             0,

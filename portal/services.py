@@ -11,10 +11,11 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -44,6 +45,18 @@ def token_issue(*, user: User, purpose: str) -> str:
         user=user, purpose=purpose, token_hash=token_hash(token), expires_at=timezone.now() + TOKEN_LIFETIME[purpose]
     )
     return token
+
+
+TOKEN_KEEP = timedelta(days=1)
+
+
+def sign_in_token_prune(*, now: datetime | None = None, keep: timedelta = TOKEN_KEEP) -> int:
+    """Delete links that were used or expired more than a day ago. For that day the row still
+    tells a late click "used already" or "expired" rather than "not one we sent"; after it, the
+    row answers nothing anyone needs. Unused links that still work are never touched."""
+    cutoff = (now or timezone.now()) - keep
+    deleted, _ = SignInToken.objects.filter(Q(used_at__lt=cutoff) | Q(expires_at__lt=cutoff)).delete()
+    return deleted
 
 
 def portal_user_can_sign_in(user: User) -> bool:

@@ -65,7 +65,22 @@ def progress_percent(*, done: int, total: int) -> int:
     return round(100 * done / total) if total else 0
 
 
+def progress_weights(milestones: QuerySet[Milestone]) -> dict[str, Coalesce]:
+    """The two sums behind progress (`weight_total`, `weight_done`) as annotations on a query
+    over projects. `milestones` are one project's rows, correlated by OuterRef("pk"): all of them
+    for managers, only the client-visible ones for the client's view (portal.client_view).
+    progress_percent turns the pair into the percentage."""
+    weights = milestones.order_by().values("project")
+    return {
+        "weight_total": Coalesce(Subquery(weights.annotate(w=Sum("weight")).values("w")), 0),
+        "weight_done": Coalesce(
+            Subquery(weights.filter(completed_on__isnull=False).annotate(w=Sum("weight")).values("w")), 0
+        ),
+    }
+
+
 def weighted_progress(milestones: list[Milestone]) -> int:
+    """The same sums over milestones already loaded (the project page has all of them)."""
     return progress_percent(
         done=sum(m.weight for m in milestones if m.completed_on), total=sum(m.weight for m in milestones)
     )
@@ -75,9 +90,6 @@ def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
     """Annotate the milestone weights behind progress and the open high-severity count, in SQL
     per project. A closed project has no open high risks: whatever is left in its register no
     longer threatens anything."""
-    weight_of = Milestone.objects.filter(project=OuterRef("pk")).order_by().values("project")
-    total = weight_of.annotate(w=Sum("weight")).values("w")
-    done = weight_of.filter(completed_on__isnull=False).annotate(w=Sum("weight")).values("w")
     high = (
         RiskIssue.objects.filter(project=OuterRef("pk"), severity__gte=HIGH_SEVERITY)
         .exclude(status=RiskIssue.Status.CLOSED)
@@ -88,8 +100,7 @@ def with_progress(projects: QuerySet[Project]) -> QuerySet[Project]:
         .values("n")
     )
     return projects.annotate(
-        weight_total=Coalesce(Subquery(total), 0),
-        weight_done=Coalesce(Subquery(done), 0),
+        **progress_weights(Milestone.objects.filter(project=OuterRef("pk"))),
         open_high_risks=Coalesce(Subquery(high), 0),
     )
 
@@ -253,11 +264,6 @@ def project_page(*, project: Project) -> ProjectPage:
         expectation_gap=expectation_gap_for(project=project),
         today=timezone.localdate(),
     )
-
-
-def milestones_moved_since(*, project: Project, since: date) -> QuerySet[MilestoneChange]:
-    """Reschedules after a moment (for reports and briefings), newest first."""
-    return MilestoneChange.objects.filter(milestone__project=project, changed_at__gte=since).select_related("milestone")
 
 
 # Expectation gap ----------------------------------------------------------------------------------

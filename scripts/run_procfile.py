@@ -6,8 +6,8 @@ group that `make run` started stops every one of them, Celery's pool processes i
 this runner is killed first; on Linux each also gets SIGTERM if the runner dies. Ctrl-C or
 SIGTERM sends SIGTERM to each process (gunicorn and Celery stop their own children); what is
 still running after GRACE_S seconds is SIGKILLed with its descendants. When one process exits,
-the others are stopped too. Variables from a `.env` file in the current folder are added to
-the environment, without overriding what is already set.
+the others are stopped too. This runner reads no `.env`: the processes' settings do
+(config.env.read_env_file), as every other command does.
 """
 
 from __future__ import annotations
@@ -30,17 +30,6 @@ def read_procfile(path: Path) -> list[tuple[str, str]]:
             name, command = line.split(":", 1)
             entries.append((name.strip(), command.strip()))
     return entries
-
-
-def read_dotenv(path: Path) -> dict[str, str]:
-    values = {}
-    if path.exists():
-        for line in path.read_text().splitlines():
-            line = line.strip()
-            if line and not line.startswith("#") and "=" in line:
-                key, value = line.split("=", 1)
-                values[key.strip()] = value.strip().strip("'\"")
-    return values
 
 
 def _die_with_parent() -> None:
@@ -73,7 +62,7 @@ def pump(process: subprocess.Popen, prefix: str, lock: threading.Lock) -> None:
 
 def main() -> int:
     entries = read_procfile(Path(sys.argv[1] if len(sys.argv) > 1 else "Procfile"))
-    env = {**read_dotenv(Path(".env")), **os.environ}
+    env = dict(os.environ)
     width = max(len(name) for name, _ in entries)
     stop = threading.Event()
     signal.signal(signal.SIGINT, lambda *_: stop.set())

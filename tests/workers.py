@@ -46,6 +46,7 @@ def process_env(var_dir: Path, *, smtp_port: int, **extra: str) -> dict[str, str
         CELERY_BROKER_URL=broker_url(),
         EMAIL_URL=f"smtp://127.0.0.1:{smtp_port}",
         RAPPORT_VAR_DIR=str(var_dir),  # the filesystem broker's folders, when that is the broker
+        RAPPORT_ENV_FILE=os.devnull,  # the dev settings would read a developer's .env
         PATH=f"{BIN}{os.pathsep}{env['PATH']}",
         **extra,
     )

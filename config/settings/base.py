@@ -1,6 +1,6 @@
 """Settings shared by every environment. Every value that differs between machines comes from
-an environment variable (see .env.example and the README); dev.py and test.py add
-conveniences, prod.py only hardens."""
+an environment variable (see .env.example and the README) — dev.py and prod.py first add those
+of `.env` — ; dev.py and test.py add conveniences, prod.py only hardens."""
 
 from __future__ import annotations
 
@@ -188,6 +188,7 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CONCURRENCY = env_int("CELERY_CONCURRENCY", 2, minimum=1, maximum=64)
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TIMEZONE = "UTC"
@@ -202,7 +203,15 @@ CELERY_BEAT_SCHEDULE = {
     # Health decays with time alone (days since contact, items turning overdue), so every
     # client is rescored nightly; changes rescore their client at once.
     "health-recompute": {"task": "crm.tasks.client_health_recompute_all", "schedule": crontab(hour=2, minute=30)},
+    # Nothing reads a throttle hit or a spent sign-in link once it is a day old, nor a session
+    # once it has expired: pruning once a night keeps those tables small; 03:15 UTC stays clear
+    # of the 02:30 health run.
+    "housekeeping": {"task": "ops.tasks.housekeeping", "schedule": crontab(hour=3, minute=15)},
 }
+
+# The web process (config/gunicorn.py reads these, so .env reaches gunicorn too).
+WEB_BIND = env_str("WEB_BIND", "127.0.0.1:8000")
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2, minimum=1, maximum=64)
 
 LOGGING = {
     "version": 1,

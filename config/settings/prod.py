@@ -1,13 +1,16 @@
-"""Production: everything from base.py, hardened. Refuses to start without a real SECRET_KEY."""
+"""Production: everything from base.py, hardened. Refuses to start without a real SECRET_KEY.
+Reads `.env` first, like dev.py; the environment wins over the file."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int
+from config.env import env_bool, env_int, read_env_file
 
-from .base import *  # noqa: F403
-from .base import SECRET_KEY
+read_env_file()  # before base.py reads a single variable
+
+from .base import *  # noqa: E402, F403
+from .base import SECRET_KEY  # noqa: E402
 
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of at least 50 characters")

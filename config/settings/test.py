@@ -1,4 +1,7 @@
-"""The test suite: fast password hashing, eager Celery unless a test starts a real worker."""
+"""The test suite: fast password hashing, eager Celery unless a test starts a real worker.
+
+Unlike dev.py and prod.py this reads no `.env`: what a test run uses comes from its command
+line's environment alone (as in CI), so a developer's `.env` cannot change what the tests see."""
 
 from __future__ import annotations
 

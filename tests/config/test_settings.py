@@ -27,7 +27,7 @@ def run_manage(*args: str, extra_env: dict[str, str]) -> subprocess.CompletedPro
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=REPO,
-        env={**clean, "RAPPORT_VAR_DIR": "/tmp/rapport-settings-test", **extra_env},
+        env={**clean, "RAPPORT_VAR_DIR": "/tmp/rapport-settings-test", "RAPPORT_ENV_FILE": os.devnull, **extra_env},
         capture_output=True,
         text=True,
         timeout=120,

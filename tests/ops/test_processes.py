@@ -26,6 +26,7 @@ def embedded_env(var_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "EMAIL_URL"}}
     env.update(
         RAPPORT_VAR_DIR=str(var_dir),
+        RAPPORT_ENV_FILE=os.devnull,  # the dev settings would read a developer's .env
         DJANGO_SETTINGS_MODULE="config.settings.dev",
         PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}",
     )

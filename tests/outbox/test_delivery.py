@@ -135,6 +135,7 @@ def test_publishing_to_a_dead_broker_fails_within_seconds(broker, silent_port, t
         CELERY_BROKER_URL=f"redis://127.0.0.1:{port}/0",
         DJANGO_SETTINGS_MODULE="config.settings.dev",
         RAPPORT_VAR_DIR=str(tmp_path),
+        RAPPORT_ENV_FILE=os.devnull,  # a developer's .env must not reach this process
     )
     result = subprocess.run(
         [sys.executable, "-c", PUBLISH_SCRIPT], cwd=REPO, env=env, capture_output=True, text=True, timeout=60

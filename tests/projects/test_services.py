@@ -104,8 +104,6 @@ def test_rescheduling_keeps_the_history_and_shows_as_moved(project, pm):
     assert changes[1].days_moved == 5
     page = selectors.project_page(project=project)
     assert len(page.moved_recently) == 2
-    moved = selectors.milestones_moved_since(project=project, since=NOW - timedelta(days=1))
-    assert moved.count() == 2
     with pytest.raises(ValidationError):
         services.milestone_reschedule(milestone=milestone, due_on=date(2026, 12, 20), reason="same", by=pm)
 
