@@ -191,10 +191,17 @@ def _existing_interactions(client_ids: list[int], moments: list[datetime]) -> se
     found = set()
     for batch in chunked(client_ids):
         rows = Interaction.objects.filter(
-            client_id__in=batch, occurred_at__gte=min(moments), occurred_at__lte=max(moments)
+            client_id__in=batch,
+            occurred_at__gte=minute(min(moments)),
+            occurred_at__lt=minute(max(moments)) + timedelta(minutes=1),
         ).values_list("client_id", "occurred_at", "kind", "summary")
-        found.update(rows)
+        found.update((client_id, minute(at), kind, summary) for client_id, at, kind, summary in rows)
     return found
+
+
+def minute(moment: datetime) -> datetime:
+    """Interactions match to the minute: the log form records minutes, and exports write them."""
+    return moment.replace(second=0, microsecond=0)
 
 
 def _describe(value: Any) -> str:
@@ -329,7 +336,7 @@ class _Planner:
         if not values:
             return None, "", ""
         label = f"{Interaction.Kind(values['kind']).label.lower()} on {timezone.localtime(values['occurred_at'], self.user.zone):%Y-%m-%d %H:%M}"
-        key = (client.key, values["occurred_at"], values["kind"], values["summary"])
+        key = (client.key, minute(values["occurred_at"]), values["kind"], values["summary"])
         seen = self.plan.interactions.get(key)
         if seen is not None:
             for name, value in values.items():
@@ -364,12 +371,8 @@ class _Planner:
             self.plan.contacts.setdefault((client.key, contact.key), contact)
         if interaction is not None:
             interaction.client = client
-            key = (
-                client.key,
-                interaction.values["occurred_at"],
-                interaction.values["kind"],
-                interaction.values["summary"],
-            )
+            values = interaction.values
+            key = (client.key, minute(values["occurred_at"]), values["kind"], values["summary"])
             target = self.plan.interactions.setdefault(key, interaction)
             if contact is not None and contact not in target.attendees:
                 target.attendees.append(contact)
