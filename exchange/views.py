@@ -46,8 +46,12 @@ def _import_start(request: HttpRequest, limiter: SizeLimitUploadHandler) -> Http
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         if limiter.too_large:
-            form = ImportUploadForm()
-            form.add_error(None, f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it.")
+            # The upload handler dropped the file; say why instead of "This field is required".
+            form = ImportUploadForm(data={}, files={})
+            form.is_valid()
+            form.errors["file"] = form.error_class(
+                [f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it into smaller files."]
+            )
         elif form.is_valid():
             try:
                 upload = services.import_upload_create(owner=request.user, file=form.cleaned_data["file"])
