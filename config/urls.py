@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("today.urls")),
     path("", include("crm.urls")),
     path("", include("projects.urls")),
+    path("", include("exchange.urls")),
     path("", include("portal.report_urls")),
     path("accounts/", include("accounts.urls")),
     path("portal/", include("portal.urls")),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "ops",
     "today",
     "ui",
+    "exchange",
 ]
 
 MIDDLEWARE = [
