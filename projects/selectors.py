@@ -171,7 +171,8 @@ class ProjectFilters:
     sort: str = "name"
 
 
-def project_list_page(*, user: User, filters: ProjectFilters, cursor: str | None) -> Page[Project]:
+def project_list(*, user: User, filters: ProjectFilters) -> QuerySet[Project]:
+    """The projects the list page (and the API) shows for these filters, unordered."""
     projects = projects_for_user(user=user)
     if filters.status:
         projects = projects.filter(status=filters.status)
@@ -183,8 +184,13 @@ def project_list_page(*, user: User, filters: ProjectFilters, cursor: str | None
         projects = projects.filter(client_id=filters.client)
     if filters.in_recovery:
         projects = projects.filter(recovery_plan__isnull=False)
+    return projects
+
+
+def project_list_page(*, user: User, filters: ProjectFilters, cursor: str | None) -> Page[Project]:
     _, sort = PROJECT_SORTS.get(filters.sort, PROJECT_SORTS["name"])
-    return keyset_page(with_progress(projects), sort=sort, cursor=cursor, size=PROJECT_PAGE_SIZE)
+    projects = with_progress(project_list(user=user, filters=filters))
+    return keyset_page(projects, sort=sort, cursor=cursor, size=PROJECT_PAGE_SIZE)
 
 
 def project_filter_choices(*, user: User) -> tuple[list[User], list[Client]]:

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "crm",
     "projects",
@@ -45,6 +48,7 @@ INSTALLED_APPS = [
     "ops",
     "today",
     "ui",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +206,55 @@ CELERY_BEAT_SCHEDULE = {
     # Health decays with time alone (days since contact, items turning overdue), so every
     # client is rescored nightly; changes rescore their client at once.
     "health-recompute": {"task": "crm.tasks.client_health_recompute_all", "schedule": crontab(hour=2, minute=30)},
+}
+
+# The REST API (api/) and its OpenAPI schema. Requests are counted per token in the cache below.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsStaffMember"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token (or per signed-in session) and period: "<n>/second|minute|hour|day".
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "120/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rapport API",
+    "DESCRIPTION": "Clients, contacts, interactions, action items, check-ins, projects, milestones and risks.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["api.permissions.IsStaffMember"],
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from drf-spectacular-sidecar's static files, never a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        f"{name}Enum": f"api.schema.{name}"
+        for name in [
+            "InteractionKind",
+            "CheckInKind",
+            "CheckInState",
+            "RiskKind",
+            "RiskStatus",
+            "ClientStatus",
+            "ProjectStatus",
+        ]
+    },
+}
+# The cache behind API throttling. Unset: per-process memory (fine for one web process); with
+# several processes or machines set a shared Redis, e.g. redis://127.0.0.1:6379/1.
+_cache_url = env_str("CACHE_URL", "")
+if _cache_url:
+    _cache_url = env_url("CACHE_URL", _cache_url, schemes={"redis", "rediss"})
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
 LOGGING = {
