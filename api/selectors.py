@@ -75,7 +75,7 @@ def calendar_content(*, user: User) -> CalendarContent:
             due_on__lte=end,
         )
         .select_related("client")
-        .only("pk", "kind", "due_on", "reason", "created_at", "client__pk", "client__name")
+        .only("pk", "kind", "due_on", "reason", "created_at", "client__id", "client__name")
         .order_by("due_on", "pk")[:CALENDAR_MAX_CHECKINS]
     )
     on_team = Project.team.through.objects.filter(project_id=OuterRef("project_id"), user=user)
@@ -88,7 +88,16 @@ def calendar_content(*, user: User) -> CalendarContent:
         )
         .exclude(project__status__in=CLOSED_STATUSES)
         .select_related("project__client")
-        .only("pk", "title", "due_on", "created_at", "project__pk", "project__name", "project__client__name")
+        .only(
+            "pk",
+            "title",
+            "due_on",
+            "created_at",
+            "project__id",
+            "project__name",
+            "project__client__id",
+            "project__client__name",
+        )
         .order_by("due_on", "pk")[:CALENDAR_MAX_MILESTONES]
     )
     return CalendarContent(user=user, today=today, checkins=checkins, milestones=milestones)

@@ -7,13 +7,13 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import get_conditional_response, patch_cache_control
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import staff_required
 from api import selectors, services
-from api.calendar import calendar_build
+from api.calendar import calendar_body, calendar_digest
 from api.forms import ApiTokenForm
 from ui.forms import add_service_errors
 
@@ -97,8 +97,14 @@ def calendar_feed(request: HttpRequest, secret: str) -> HttpResponse:
     if feed is None:
         raise Http404
     services.calendar_feed_mark_fetched(feed=feed)
-    body = calendar_build(selectors.calendar_content(user=feed.user))
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    content = selectors.calendar_content(user=feed.user)
+    digest = calendar_digest(content)
+    etag = f'"{digest[:32]}"'
+    not_modified = get_conditional_response(request, etag=etag)
+    if not_modified is not None:
+        return not_modified
+    response = HttpResponse(calendar_body(content, digest=digest), content_type="text/calendar; charset=utf-8")
+    response["ETag"] = etag
     response["Content-Disposition"] = 'inline; filename="rapport.ics"'
     response["Referrer-Policy"] = "no-referrer"
     patch_cache_control(response, private=True, max_age=300)
