@@ -6,8 +6,8 @@ import logging
 import re
 
 # Token segments in links sent by email: /portal/link/<token>/, /portal/invitation/<token>/ and
-# /accounts/reset/<uid>/<token>/.
-TOKEN_IN_PATH = re.compile(r"(/portal/(?:link|invitation)/|/accounts/reset/[^/\s]+/)[^/\s\"?]+")
+# /accounts/reset/<uid>/<token>/; and the calendar feed's /calendar/<secret>.ics.
+TOKEN_IN_PATH = re.compile(r"(/portal/(?:link|invitation)/|/accounts/reset/[^/\s]+/|/calendar/)[^/\s\"?]+")
 
 
 def redact(text: str) -> str:

@@ -466,6 +466,25 @@ def interaction_update(
 
 
 @transaction.atomic
+def action_item_create(*, client: Client, draft: ActionItemDraft) -> ActionItem:
+    """One action item on its own (the API), under the rules of the log form's rows: an owner
+    on the side whose action it is, a client-side owner from this client."""
+    _check_belongs(client, [], [draft])
+    item = ActionItem(
+        client=client,
+        text=draft.text,
+        owner_side=draft.owner_side,
+        owner=draft.owner if draft.owner_side == ActionItem.Side.US else None,
+        owner_contact=draft.owner_contact if draft.owner_side == ActionItem.Side.CLIENT else None,
+        due_on=draft.due_on,
+    )
+    item.full_clean(exclude=["client", "interaction", "owner", "owner_contact"])
+    item.save()
+    client_health_refresh(client_id=client.pk)
+    return item
+
+
+@transaction.atomic
 def action_item_complete(*, item: ActionItem) -> ActionItem:
     if item.done_at is None:
         item.done_at = timezone.now()

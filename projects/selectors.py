@@ -183,8 +183,8 @@ class ProjectFilters:
 
 
 def project_list(*, user: User, filters: ProjectFilters) -> QuerySet[Project]:
-    """The projects the list shows for these filters, unordered (the list pages them, exports
-    stream them)."""
+    """The projects the list shows for these filters, unordered (the list and the API page
+    them, exports stream them)."""
     projects = projects_for_user(user=user)
     if filters.status:
         projects = projects.filter(status=filters.status)

@@ -37,6 +37,9 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "crm",
     "projects",
@@ -46,6 +49,7 @@ INSTALLED_APPS = [
     "today",
     "ui",
     "exchange",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -213,6 +217,54 @@ CELERY_BEAT_SCHEDULE = {
 # The web process (config/gunicorn.py reads these, so .env reaches gunicorn too).
 WEB_BIND = env_str("WEB_BIND", "127.0.0.1:8000")
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2, minimum=1, maximum=64)
+# The REST API (api/) and its OpenAPI schema. Requests are counted per token in the cache below.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsStaffMember"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token (or per signed-in session) and period: "<n>/second|minute|hour|day".
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "120/minute")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Rapport API",
+    "DESCRIPTION": "Clients, contacts, interactions, action items, check-ins, projects, milestones and risks.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["api.permissions.IsStaffMember"],
+    "SWAGGER_UI_DIST": "SIDECAR",  # served from drf-spectacular-sidecar's static files, never a CDN
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        f"{name}Enum": f"api.schema.{name}"
+        for name in [
+            "InteractionKind",
+            "CheckInKind",
+            "CheckInState",
+            "RiskKind",
+            "RiskStatus",
+            "ClientStatus",
+            "ProjectStatus",
+        ]
+    },
+}
+# The cache behind API throttling. Unset: per-process memory (fine for one web process); with
+# several processes or machines set a shared Redis, e.g. redis://127.0.0.1:6379/1.
+_cache_url = env_str("CACHE_URL", "")
+if _cache_url:
+    _cache_url = env_url("CACHE_URL", _cache_url, schemes={"redis", "rediss"})
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}
+    if _cache_url
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 LOGGING = {
     "version": 1,
