@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "history",
+    "search",
 ]
 
 MIDDLEWARE = [
