@@ -12,6 +12,8 @@ urlpatterns = [
     path("portal/", include("portal.urls")),
     path("email/", include("outbox.urls")),
     path("", include("api.urls")),
+    path("", include("history.urls")),
+    path("", include("search.urls")),
     # The admin signs in through the throttled staff sign-in page, not a second, unthrottled one.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:sign_in", query_string=True)),
     path("admin/", admin.site.urls),

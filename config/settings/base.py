@@ -50,6 +50,12 @@ INSTALLED_APPS = [
     "ui",
     "exchange",
     "api",
+    # Global search and the history of changes (issue 17)
+    "django.contrib.postgres",
+    "pgtrigger",
+    "pghistory",
+    "history",
+    "search",
 ]
 
 MIDDLEWARE = [
@@ -61,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    "history.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -127,6 +134,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# History of changes (history/models.py): pgtrigger installs the history triggers after every
+# `migrate` instead of writing them into crm's and projects' migrations; on SQLite it does nothing.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -285,6 +297,8 @@ LOGGING = {
     "loggers": {
         # runserver's request log: replaced so that its lines pass through the token filter too.
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # One line per history trigger on every migrate (and every test flush) is noise.
+        "pgtrigger": {"level": "WARNING"},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
