@@ -35,13 +35,14 @@ class TokenPageCsrfMiddleware(CsrfViewMiddleware):
     """CSRF protection for forms on token pages (the confirm button, and the new-link form of
     the page that says a link failed). Those pages are served with `Referrer-Policy:
     no-referrer`, so the browser posts their forms with `Origin: null` and no Referer, which
-    Django's origin and referer checks refuse. Here a null origin passes when
-    the browser says the post came from our own site (`Sec-Fetch-Site`); the CSRF token check
+    Django's origin and referer checks refuse. Here a null origin passes only when the
+    browser says the post came from our own site (`Sec-Fetch-Site: same-origin`, which every
+    current browser sends); without that header it counts as cross-site. The CSRF token check
     runs as everywhere else."""
 
     def _origin_verified(self, request: HttpRequest) -> bool:
         if request.META.get("HTTP_ORIGIN") == "null":
-            return request.META.get("HTTP_SEC_FETCH_SITE", "same-origin") == "same-origin"
+            return request.META.get("HTTP_SEC_FETCH_SITE") == "same-origin"
         return super()._origin_verified(request)
 
 

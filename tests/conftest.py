@@ -102,13 +102,86 @@ def browser_type_launch_args() -> dict[str, Any]:
     }
 
 
+# Every browser test fails on a Content-Security-Policy violation on any page it visits. Each
+# browser context gets a listener for `securitypolicyviolation` events (an init script, which runs
+# before the page's own scripts in every document and frame) that reports them to Python through
+# a binding, so a violation is kept even when the page navigates away at once.
+CSP_LISTENER = """
+window.addEventListener("securitypolicyviolation", (event) => {
+  window.__rapportCspViolation({
+    page: document.location.href, directive: event.effectiveDirective, blocked: event.blockedURI,
+    sample: event.sample, source: `${event.sourceFile}:${event.lineNumber}`,
+  });
+}, true);
+"""
+csp_violations: list[dict[str, Any]] = []
+_watched_contexts: list[Any] = []
+
+
+def _flush_csp_reports(context: Any) -> None:
+    """A round trip to each page delivers the binding calls the browser has already sent."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for page in context.pages:
+        try:
+            page.evaluate("0")
+        except PlaywrightError:
+            pass  # a closed or crashed page has nothing left to deliver
+
+
+@pytest.fixture(scope="session")
+def browser(browser: Any) -> Any:
+    """pytest-playwright's browser, whose every new context (the `page` fixture's included)
+    listens for CSP violations. A context opened with bypass_csp=True is not watched."""
+    new_context = browser.new_context
+
+    def watched_new_context(**kwargs: Any) -> Any:
+        context = new_context(**kwargs)
+        if kwargs.get("bypass_csp"):
+            return context
+        context.expose_function("__rapportCspViolation", lambda report: csp_violations.append(report))
+        context.add_init_script(CSP_LISTENER)
+        close = context.close
+
+        def flush_then_close(*args: Any, **close_kwargs: Any) -> None:
+            _flush_csp_reports(context)
+            _watched_contexts.remove(context)
+            close(*args, **close_kwargs)
+
+        context.close = flush_then_close
+        _watched_contexts.append(context)
+        return context
+
+    browser.new_context = watched_new_context
+    return browser
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a browser test after its last step if any page it visited broke the policy. It
+    is torn down after pytest-playwright's contexts are closed (each flushed on closing)."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    csp_violations.clear()
+    yield
+    for context in list(_watched_contexts):
+        _flush_csp_reports(context)
+    if csp_violations:
+        found = "\n".join(str(v) for v in csp_violations)
+        csp_violations.clear()
+        pytest.fail(f"Content-Security-Policy violations:\n{found}")
+
+
 @pytest.fixture
 def axe_check() -> Iterator[Any]:
     """Run axe-core (from node_modules, installed by npm) on a page; return serious and
-    critical violations."""
+    critical violations. Evaluated through the DevTools protocol, which the page's CSP does not
+    govern: a <script> tag with axe's source would be an inline script, refused (and reported)."""
+    axe_source = (REPO / "node_modules" / "axe-core" / "axe.min.js").read_text()
 
     def check(page: Any) -> list[dict[str, Any]]:
-        page.add_script_tag(path=str(REPO / "node_modules" / "axe-core" / "axe.min.js"))
+        page.evaluate(axe_source)
         result = page.evaluate(
             "async () => await axe.run(document, {runOnly: {type: 'tag', values: "
             "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"

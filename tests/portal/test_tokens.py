@@ -264,6 +264,8 @@ def test_the_confirm_button_is_protected_against_cross_site_posts(two_clients):
     null_origin = {"HTTP_ORIGIN": "null", "HTTP_SEC_FETCH_SITE": "cross-site"}
     assert browser.post(path, {"csrfmiddlewaretoken": csrf}, **null_origin).status_code == 403
     assert browser.post(path, {}, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin").status_code == 403
+    # No Sec-Fetch-Site at all (an old browser, or not a browser): cross-site, even with the token.
+    assert browser.post(path, {"csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="null").status_code == 403
     assert signed_in_user_id(browser) is None
     response = browser.post(path, {"csrfmiddlewaretoken": csrf}, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin")
     assert response.url == HOME
@@ -275,8 +277,14 @@ def test_the_new_link_form_on_a_token_page_passes_csrf_with_a_null_origin(two_cl
     browser.get(reverse("portal:sign_in"))
     csrf = browser.cookies["csrftoken"].value
     data = {"csrfmiddlewaretoken": csrf, "email": two_clients.a.contact.email}
+    emails_before = OutboundEmail.objects.count()
     cross = browser.post(reverse("portal:sign_in"), data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="cross-site")
     assert cross.status_code == 403
+    for unsure in ("same-site", "none", ""):
+        sent = browser.post(reverse("portal:sign_in"), data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE=unsure)
+        assert sent.status_code == 403, unsure
+    assert browser.post(reverse("portal:sign_in"), data, HTTP_ORIGIN="null").status_code == 403
+    assert OutboundEmail.objects.count() == emails_before
     ours = browser.post(reverse("portal:sign_in"), data, HTTP_ORIGIN="null", HTTP_SEC_FETCH_SITE="same-origin")
     assert ours.url == reverse("portal:sign_in_sent")
 

@@ -6,6 +6,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from ui.email_html import email_html_for_page
 from ui.markdown import render_markdown
 
 register = template.Library()
@@ -18,6 +19,12 @@ SENTIMENT_LABELS = {1: "Very unhappy", 2: "Unhappy", 3: "Neutral", 4: "Happy", 5
 def markdown(text: str) -> SafeString:
     """Markdown, sanitised by ui.markdown's allow-list before it is marked safe."""
     return mark_safe(render_markdown(text))  # noqa: S308 (sanitised by nh3 just above)
+
+
+@register.filter
+def email_html(html: str) -> SafeString:
+    """An email's stored HTML for a page: ui.email_html's allow-list, no inline styles."""
+    return mark_safe(email_html_for_page(html))  # noqa: S308 (sanitised by nh3 just above)
 
 
 @register.inclusion_tag("ui/sentiment.html")
