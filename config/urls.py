@@ -7,9 +7,10 @@ urlpatterns = [
     path("", include("crm.urls")),
     path("", include("projects.urls")),
     path("", include("portal.report_urls")),
+    path("", include("portal.access_urls")),
     path("accounts/", include("accounts.urls")),
     path("portal/", include("portal.urls")),
-    path("email/", include("outbox.urls")),
+    path("email/", include("portal.email_urls")),
     # The admin signs in through the throttled staff sign-in page, not a second, unthrottled one.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:sign_in", query_string=True)),
     path("admin/", admin.site.urls),
