@@ -4,7 +4,7 @@ fields on Client (last contacted, next check-in due) current, explicitly, never 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,6 +26,24 @@ from projects.models import HIGH_SEVERITY, ChangeRequest, Project, RiskIssue
 logger = logging.getLogger(__name__)
 
 RECOVERY_CADENCE_DAYS = 7
+
+
+# What apps above crm keep in step with a client's calendar (the weekly reports' send times follow
+# its time zone and stop while it is archived). They register from their AppConfig.ready(), so crm
+# imports none of them.
+_calendar_followers: list[Callable[..., None]] = []
+
+
+def client_calendar_follower_register(follower: Callable[..., None]) -> None:
+    """`follower(client=...)` runs, in the same transaction, when a client's time zone changes
+    or it returns from the archive."""
+    if follower not in _calendar_followers:
+        _calendar_followers.append(follower)
+
+
+def _client_calendar_changed(client: Client) -> None:
+    for follower in _calendar_followers:
+        follower(client=client)
 
 
 def local_date(*, moment: datetime, client: Client) -> date:
@@ -184,9 +202,7 @@ def client_update(
         _regular_checkins_close(client)  # and with it its reminders; follow-ups stay
     checkin_pull_within_cadence(client=client)
     if client.time_zone != previous_zone:
-        from projects.services import reports_reschedule_for_client  # projects.services imports this module
-
-        reports_reschedule_for_client(client=client)
+        _client_calendar_changed(client)
     client_health_refresh(client_id=client.pk)
     return client
 
@@ -225,9 +241,7 @@ def client_restore(*, client: Client) -> Client:
     if has_cadence(client):
         today = local_date(moment=timezone.now(), client=client)
         checkin_schedule(client=client, due_on=today + timedelta(days=client.checkin_cadence_days))
-    from projects.services import reports_reschedule_for_client  # projects.services imports this module
-
-    reports_reschedule_for_client(client=client)
+    _client_calendar_changed(client)
     return client
 
 

@@ -18,8 +18,6 @@ urlpatterns = [
     path("clients/<int:pk>/log/action-item-row/", views.action_item_row, name="action_item_row"),
     # /contacts/<pk>/
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
-    path("contacts/<int:pk>/portal/grant/", views.contact_portal_grant, name="contact_portal_grant"),
-    path("contacts/<int:pk>/portal/revoke/", views.contact_portal_revoke, name="contact_portal_revoke"),
     # /log/
     path("log/", views.log_pick_client, name="log"),
     # /interactions/<pk>/

@@ -26,7 +26,6 @@ from crm.forms import (
     LogInteractionForm,
 )
 from crm.models import Client, Contact, Interaction
-from portal.services import portal_access_grant, portal_access_revoke
 from ui.forms import add_service_errors
 from ui.http import safe_next_url
 
@@ -162,28 +161,6 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "Contact saved.")
             return redirect("crm:client_detail", pk=contact.client_id)
     return render(request, "crm/contact_form.html", {"form": form, "client": contact.client, "contact": contact})
-
-
-@staff_required
-@require_POST
-def contact_portal_grant(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = _active_contact(request, pk)
-    try:
-        portal_access_grant(contact=contact)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"Portal access granted: an invitation is on its way to {contact.email}.")
-    return redirect("crm:contact_edit", pk=contact.pk)
-
-
-@staff_required
-@require_POST
-def contact_portal_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = _active_contact(request, pk)
-    portal_access_revoke(contact=contact)
-    messages.success(request, f"Portal access withdrawn: {contact.name} is signed out at their next click.")
-    return redirect("crm:contact_edit", pk=contact.pk)
 
 
 # /log/ and /clients/<pk>/log/ ------------------------------------------------------------------

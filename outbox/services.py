@@ -12,7 +12,6 @@ import logging
 import random
 import smtplib
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
@@ -21,8 +20,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
+from outbox.kinds import email_kind
 from outbox.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -33,25 +32,6 @@ RETRY_CAP = timedelta(hours=1)
 
 Kind = OutboundEmail.Kind
 Status = OutboundEmail.Status
-
-# Which function turns a row into a message. Builders run at send time, so a sign-in link is
-# minted only when its email goes out and no plaintext token is ever stored. A builder returns
-# None when the email should no longer go (check-in done, contact unsubscribed).
-BUILDERS: dict[str, str] = {
-    Kind.PASSWORD_RESET: "accounts.emails.password_reset_message",
-    Kind.PORTAL_INVITATION: "portal.emails.invitation_message",
-    Kind.PORTAL_SIGN_IN: "portal.emails.sign_in_message",
-    Kind.CHECKIN_DUE_SOON: "crm.emails.checkin_reminder_message",
-    Kind.CHECKIN_OVERDUE: "crm.emails.checkin_reminder_message",
-    Kind.STATUS_REPORT: "portal.emails.status_report_message",
-}
-
-
-# What else happens when an email of a kind fails for good (a bounced report counts against its
-# client's health). Like BUILDERS, this keeps the outbox unaware of the apps that use it.
-ON_FAILURE: dict[str, str] = {
-    Kind.STATUS_REPORT: "portal.emails.status_report_failed",
-}
 
 
 def email_queue(
@@ -136,8 +116,8 @@ def _finish(email_id: int, claim: uuid.UUID, **fields: object) -> bool:
 
 def _fail(email: OutboundEmail, claim: uuid.UUID, error: str) -> str:
     """Mark the row failed for good and tell whoever cares about this kind of email."""
-    if _finish(email.pk, claim, status=Status.FAILED, last_error=error) and email.kind in ON_FAILURE:
-        on_failure: Callable[[OutboundEmail], None] = import_string(ON_FAILURE[email.kind])
+    on_failure = email_kind(email.kind).on_failure
+    if _finish(email.pk, claim, status=Status.FAILED, last_error=error) and on_failure is not None:
         on_failure(email)
     return Status.FAILED
 
@@ -167,8 +147,7 @@ def message_id_for(key: str) -> str:
 
 
 def email_build(email: OutboundEmail) -> EmailMultiAlternatives | None:
-    builder: Callable[[OutboundEmail], EmailMultiAlternatives | None] = import_string(BUILDERS[email.kind])
-    return builder(email)
+    return email_kind(email.kind).build(email)
 
 
 def email_deliver(*, email_id: int) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,6 +24,9 @@ from accounts.decorators import contact_required, staff_required
 from accounts.forms import SignInForm
 from accounts.services import client_ip
 from crm.models import Contact
+from crm.selectors import contacts_for_user
+from crm.services import contact_unsubscribe
+from crm.unsubscribe import contact_for_unsubscribe_token
 from portal import client_view, reports, services
 from portal.forms import SignInLinkForm
 from portal.models import SignInToken
@@ -191,3 +195,53 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "You have signed out.")
     return redirect("portal:sign_in")
+
+
+# /contacts/<pk>/portal/grant/ and /revoke/ (managers) ----------------------------------------------
+
+
+def _active_contact(request: HttpRequest, pk: int) -> Contact:
+    """A contact this manager may change: in scope, at a client that is not archived."""
+    return get_object_or_404(
+        contacts_for_user(user=request.user).select_related("client", "user").filter(client__archived_at__isnull=True),
+        pk=pk,
+    )
+
+
+@staff_required
+@require_POST
+def contact_portal_grant(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _active_contact(request, pk)
+    try:
+        services.portal_access_grant(contact=contact)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Portal access granted: an invitation is on its way to {contact.email}.")
+    return redirect("crm:contact_edit", pk=contact.pk)
+
+
+@staff_required
+@require_POST
+def contact_portal_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = _active_contact(request, pk)
+    services.portal_access_revoke(contact=contact)
+    messages.success(request, f"Portal access withdrawn: {contact.name} is signed out at their next click.")
+    return redirect("crm:contact_edit", pk=contact.pk)
+
+
+# /email/unsubscribe/<token>/ (a report's recipient, no sign-in) -----------------------------------
+
+
+@csrf_exempt  # mail providers post the one-click unsubscribe without a form; the signed token is the proof
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (a link scanner must not unsubscribe anyone); POST unsubscribes, whether from
+    the button here or from a mail client's one-click `List-Unsubscribe-Post`."""
+    contact = contact_for_unsubscribe_token(token)
+    if contact is None:
+        return render(request, "email/unsubscribe_invalid.html", status=400)
+    if request.method == "POST":
+        contact_unsubscribe(contact=contact)
+        return render(request, "email/unsubscribed.html", {"contact": contact})
+    return render(request, "email/unsubscribe.html", {"contact": contact})

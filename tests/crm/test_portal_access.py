@@ -18,7 +18,7 @@ def test_granting_from_the_contact_page_creates_a_login_and_queues_an_invitation
     page = client.get(reverse("crm:contact_edit", kwargs={"pk": contact.pk})).content.decode()
     assert "Grant portal access" in page
 
-    response = client.post(reverse("crm:contact_portal_grant", kwargs={"pk": contact.pk}), follow=True)
+    response = client.post(reverse("portal_access:grant", kwargs={"pk": contact.pk}), follow=True)
     contact.refresh_from_db()
     assert contact.user.is_client_contact and contact.user.is_active
     assert contact.user.email == contact.email
@@ -32,8 +32,8 @@ def test_granting_from_the_contact_page_creates_a_login_and_queues_an_invitation
 def test_withdrawing_deactivates_the_login(client, pm, acme):
     contact = acme.contacts.get()
     client.force_login(pm)
-    client.post(reverse("crm:contact_portal_grant", kwargs={"pk": contact.pk}))
-    response = client.post(reverse("crm:contact_portal_revoke", kwargs={"pk": contact.pk}), follow=True)
+    client.post(reverse("portal_access:grant", kwargs={"pk": contact.pk}))
+    response = client.post(reverse("portal_access:revoke", kwargs={"pk": contact.pk}), follow=True)
     contact.refresh_from_db()
     assert not contact.user.is_active
     assert "Access was withdrawn" in response.content.decode()
@@ -42,7 +42,7 @@ def test_withdrawing_deactivates_the_login(client, pm, acme):
 def test_a_contact_without_an_email_cannot_be_invited(client, pm, acme):
     contact = ContactFactory(client=acme, email="")
     client.force_login(pm)
-    response = client.post(reverse("crm:contact_portal_grant", kwargs={"pk": contact.pk}), follow=True)
+    response = client.post(reverse("portal_access:grant", kwargs={"pk": contact.pk}), follow=True)
     assert "Add an email address to this contact first" in response.content.decode()
     contact.refresh_from_db()
     assert contact.user is None
@@ -51,7 +51,7 @@ def test_a_contact_without_an_email_cannot_be_invited(client, pm, acme):
 def test_an_address_that_already_signs_in_as_someone_else_is_refused(client, pm, acme):
     contact = ContactFactory(client=acme, email=pm.email)
     client.force_login(pm)
-    response = client.post(reverse("crm:contact_portal_grant", kwargs={"pk": contact.pk}), follow=True)
+    response = client.post(reverse("portal_access:grant", kwargs={"pk": contact.pk}), follow=True)
     assert "already signs in to Rapport" in response.content.decode()
     assert not OutboundEmail.objects.exists()
 

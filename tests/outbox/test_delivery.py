@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from outbox import services
@@ -143,3 +144,13 @@ def test_publishing_to_a_dead_broker_fails_within_seconds(broker, silent_port, t
     published, seconds = result.stdout.split()
     assert published == "False", result.stderr
     assert float(seconds) < 5
+
+
+def test_every_kind_of_email_is_registered_by_the_app_that_sends_it():
+    from outbox.kinds import email_kind, email_kind_register, email_kinds_registered
+
+    assert email_kinds_registered() == set(OutboundEmail.Kind.values)
+    with pytest.raises(ImproperlyConfigured, match="registered twice"):
+        email_kind_register(OutboundEmail.Kind.STATUS_REPORT, build=lambda email: None)
+    with pytest.raises(ImproperlyConfigured, match="No app registered"):
+        email_kind("carrier_pigeon")

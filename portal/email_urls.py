@@ -1,6 +1,8 @@
+"""Links in the emails a client receives: unsubscribing from weekly reports."""
+
 from django.urls import path
 
-from outbox import views
+from portal import views
 
 app_name = "email"
 
