@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from portal import reports
 from tests.conftest import REPO
 from tests.factories import ProjectFactory
 
@@ -57,18 +59,21 @@ def test_manager_pages_redirects_fragments_and_errors_carry_the_policy(client, p
     assert_strict_policy(anonymous.get("/"))  # a redirect to sign in
     assert_strict_policy(anonymous.get(reverse("accounts:sign_in")))
     client.force_login(pm)
-    project = ProjectFactory(client=acme, manager=pm)
+    project = ProjectFactory(client=acme, manager=pm, status="active")
+    report = reports.status_report_create(project=project, due_at=timezone.now())
     pages = [
         reverse("today:index"),
         reverse("crm:client_list"),
         reverse("crm:client_detail", args=[acme.pk]),
         reverse("projects:project_detail", args=[project.pk]),
         reverse("reports:preview", args=[project.pk]),
+        reverse("projects:status_report_detail", args=[report.pk]),
     ]
     for path in pages:
         response = client.get(path)
         assert response.status_code == 200, path
         assert_strict_policy(response)
+        assert b" style=" not in response.content, path
     fragment = client.get(
         reverse("crm:action_item_row", args=[acme.pk]), {"items-TOTAL_FORMS": "1"}, HTTP_HX_REQUEST="true"
     )

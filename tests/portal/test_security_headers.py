@@ -23,6 +23,7 @@ def test_portal_pages_carry_the_policy(client, two_clients):
         response = client.get(path)
         assert response.status_code == 200, path
         assert_strict_policy(response)
+        assert b" style=" not in response.content, path  # the report's email HTML, restyled by class
     hidden = client.get(reverse("portal:project_detail", args=[a.hidden.pk]))
     assert hidden.status_code == 404
     assert_strict_policy(hidden)
