@@ -29,6 +29,7 @@ lint: deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/bandit -c pyproject.toml -r . --severity-level medium -q
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: deps
