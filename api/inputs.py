@@ -54,6 +54,7 @@ def interaction_log_input(
     """The keyword arguments for crm.services.interaction_log, or a 400 naming the fields."""
     choices = log_choices(client=client, user=user)
     fields = {key: value for key, value in data.items() if key not in ("client", "action_items")}
+    fields.setdefault("staff_present", [user.pk])  # as the form: the person logging was there
     form = LogInteractionForm(data=_form_data(fields), choices=choices)
     if not form.is_valid():
         raise ValidationError(_errors(form))

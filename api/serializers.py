@@ -146,7 +146,9 @@ class InteractionCreateSerializer(serializers.Serializer):
     shared_with_client = serializers.BooleanField(default=False)
     project = id_field(required=False, allow_null=True)
     attendees = serializers.ListField(child=id_field(), required=False, max_length=200)
-    staff_present = serializers.ListField(child=id_field(), required=False, max_length=200)
+    staff_present = serializers.ListField(
+        child=id_field(), required=False, max_length=200, help_text="Staff ids; default: you."
+    )
     next_checkin_on = serializers.DateField(
         required=False, allow_null=True, help_text="Default: last contact plus the client's cadence."
     )

@@ -70,6 +70,7 @@ def test_a_next_checkin_date_given_is_the_one_booked(api, acme):
     )
     assert response.status_code == 201
     assert acme.checkins.get(state="due").due_on.isoformat() == "2026-07-01"
+    assert response.json()["staff_present"] == [acme.account_manager_id]  # the caller (pm), as the form offers
 
 
 @time_machine.travel(NOW, tick=False)
