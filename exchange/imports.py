@@ -180,7 +180,13 @@ def _parse_row(number: int, cells: list[Any], mapping: Mapping, zone: zoneinfo.Z
 def _existing_clients(user: User, keys: set[str]) -> dict[str, list[Client]]:
     found: dict[str, list[Client]] = {}
     for batch in chunked(sorted(keys)):
-        rows = clients_for_user(user=user).annotate(name_key=Lower("name")).filter(name_key__in=batch)
+        rows = (
+            clients_for_user(user=user)
+            .select_related(None)
+            .only("pk", "name", "archived_at", *CLIENT_KEYS)  # what matching compares; apply re-reads
+            .annotate(name_key=Lower("name"))
+            .filter(name_key__in=batch)
+        )
         for client in rows:
             found.setdefault(name_key(client.name), []).append(client)
     return found
@@ -189,7 +195,8 @@ def _existing_clients(user: User, keys: set[str]) -> dict[str, list[Client]]:
 def _existing_contacts(client_ids: list[int]) -> dict[int, list[Contact]]:
     found: dict[int, list[Contact]] = {}
     for batch in chunked(client_ids):
-        for contact in Contact.objects.filter(client_id__in=batch).order_by("pk"):
+        contacts = Contact.objects.filter(client_id__in=batch).only("client_id", "name", "email", "phone", "title")
+        for contact in contacts.order_by("pk"):
             found.setdefault(contact.client_id, []).append(contact)
     return found
 
@@ -408,7 +415,7 @@ def import_apply(*, plan: Plan, user: User) -> None:
         if target.existing is not None:
             target.instance = target.existing
             if target.changes:
-                client_update(client=target.existing, **target.changes)
+                client_update(client=Client.objects.get(pk=target.existing.pk), **target.changes)
 
     new_contacts = [t for t in plan.contacts.values() if t.existing is None]
     primary_given: set[str] = set()
@@ -423,7 +430,7 @@ def import_apply(*, plan: Plan, user: User) -> None:
         if target.existing is not None:
             target.instance = target.existing
             if target.changes:
-                contact_update(contact=target.existing, **target.changes)
+                contact_update(contact=Contact.objects.get(pk=target.existing.pk), **target.changes)
 
     made = Interaction.objects.bulk_create(
         [Interaction(client=t.client.instance, logged_by=user, created_at=now, **t.values) for t in interactions],

@@ -452,3 +452,20 @@ def test_the_parsers_hold_each_field_to_the_models_limits():
                     assert column.parse(str(label)) == value
             with pytest.raises(ValueError):
                 column.parse("something else")
+
+
+def test_new_clients_get_the_health_a_recompute_would_give_them(pm):
+    rows = [
+        ["Client", "Cadence", "Date", "Summary", "Sentiment", "Type"],
+        ["Happy Co", "14", "2026-06-10", "Great", "5", "Meeting"],
+        ["Sad Co", "7", "2026-04-01", "Grim", "1", "Call"],
+        ["Sad Co", "7", "2026-03-01", "Grimmer", "2", "Call"],
+        ["Quiet Co", "30", "", "", "", ""],
+        ["Noted Co", "", "2026-06-01", "Thinking", "", "Note"],
+    ]
+    services.import_commit(upload=dry_run(pm, rows))
+    stored = {c.name: (c.health_score, c.health_band, c.health_factors) for c in Client.objects.all()}
+    crm.client_health_recompute(clients=Client.objects.all())
+    recomputed = {c.name: (c.health_score, c.health_band, c.health_factors) for c in Client.objects.all()}
+    assert stored == recomputed
+    assert stored["Sad Co"][1] != "healthy"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import time
 from typing import Any
 
@@ -31,36 +32,43 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, rows: int, with_contacts: bool, format: str, **options: Any) -> None:
         data = self._file(rows, with_contacts, format)
-        timings: dict[str, float] = {}
+        timings: dict[str, tuple[float, float]] = {}
         try:
             with transaction.atomic():
                 user = User.objects.create_user(
                     "import-benchmark@rapport.invalid", full_name="Import benchmark", role=User.Role.MANAGER
                 )
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 upload = import_upload_create(owner=user, file=SimpleUploadedFile(f"bench.{format}", data))
-                timings["dry run"] = time.perf_counter() - start
+                timings["dry run"] = (time.perf_counter() - start, time.process_time() - cpu)
                 if upload.refused:
                     raise CommandError(f"{upload.refused} rows refused: {upload.rows.filter(action='refused')[:3]}")
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 result = import_commit(upload=upload)
-                timings["commit (checks the file again, then writes)"] = time.perf_counter() - start
+                timings["commit (checks the file again, then writes)"] = (
+                    time.perf_counter() - start,
+                    time.process_time() - cpu,
+                )
                 if not result.committed:
                     raise CommandError(f"not committed: {result}")
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 again = import_upload_create(owner=user, file=SimpleUploadedFile(f"bench.{format}", data))
-                timings["dry run of the same file again"] = time.perf_counter() - start
+                timings["dry run of the same file again"] = (time.perf_counter() - start, time.process_time() - cpu)
                 if again.counts["unchanged"] != rows:
                     raise CommandError(f"re-import is not a no-op: {again.counts}")
                 raise Rollback
         except Rollback:
             pass
         vendor = connection.vendor
+        load = os.getloadavg()[0]
         what = "client rows, each with a contact and a past meeting" if with_contacts else "client rows"
-        self.stdout.write(f"{rows:,} {what}, {format.upper()} of {len(data) / 1e6:.1f} MB, on {vendor}:")
-        for name, seconds in timings.items():
-            self.stdout.write(f"  {name}: {seconds:.1f} s")
-        first = timings["dry run"] + timings["commit (checks the file again, then writes)"]
+        self.stdout.write(
+            f"{rows:,} {what}, {format.upper()} of {len(data) / 1e6:.1f} MB, on {vendor} "
+            f"(load average {load:.1f} on {os.cpu_count()} cores):"
+        )
+        for name, (seconds, cpu) in timings.items():
+            self.stdout.write(f"  {name}: {seconds:.1f} s ({cpu:.1f} s of this process's CPU)")
+        first = timings["dry run"][0] + timings["commit (checks the file again, then writes)"][0]
         self.stdout.write(f"  upload to imported: {first:.1f} s")
 
     def _file(self, rows: int, with_contacts: bool, format: str) -> bytes:
