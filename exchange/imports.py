@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
@@ -55,7 +54,8 @@ def chunked(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
 
 
 def name_key(name: str) -> str:
-    return " ".join(name.split()).lower()
+    """How client names match: whatever the case and the spacing."""
+    return " ".join(name.split()).casefold()
 
 
 @dataclass
@@ -178,16 +178,15 @@ def _parse_row(number: int, cells: list[Any], mapping: Mapping, zone: zoneinfo.Z
 
 
 def _existing_clients(user: User, keys: set[str]) -> dict[str, list[Client]]:
+    """The clients in the user's scope whose names match the file's. Names are compared in
+    Python on both sides: a database's lower() may not fold case as Python does (SQLite's
+    folds ASCII only), and a mismatch would make a re-import create duplicates."""
+    scope = clients_for_user(user=user).select_related(None).order_by()
+    wanted = [pk for pk, name in scope.values_list("pk", "name").iterator(chunk_size=5000) if name_key(name) in keys]
     found: dict[str, list[Client]] = {}
-    for batch in chunked(sorted(keys)):
-        rows = (
-            clients_for_user(user=user)
-            .select_related(None)
-            .only("pk", "name", "archived_at", *CLIENT_KEYS)  # what matching compares; apply re-reads
-            .annotate(name_key=Lower("name"))
-            .filter(name_key__in=batch)
-        )
-        for client in rows:
+    for batch in chunked(wanted):
+        # Only what matching compares; apply reads a client whole before changing it.
+        for client in scope.filter(pk__in=batch).only("pk", "name", "archived_at", *CLIENT_KEYS):
             found.setdefault(name_key(client.name), []).append(client)
     return found
 

@@ -469,3 +469,11 @@ def test_new_clients_get_the_health_a_recompute_would_give_them(pm):
     recomputed = {c.name: (c.health_score, c.health_band, c.health_factors) for c in Client.objects.all()}
     assert stored == recomputed
     assert stored["Sad Co"][1] != "healthy"
+
+
+def test_names_match_whatever_their_case_accents_and_spacing(pm):
+    crm.client_create(name="Société  Générale", account_manager=pm)
+    up = dry_run(pm, [["Client", "Industry"], ["SOCIÉTÉ GÉNÉRALE ", "Banking"]])
+    assert outcomes(up)[2] == ("update", "Updates the client's Industry.")
+    services.import_commit(upload=up)
+    assert Client.objects.get().industry == "Banking"
