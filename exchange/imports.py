@@ -16,13 +16,21 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
+from crm.health import HealthInputs, health_of
 from crm.models import CheckIn, Client, Contact, Interaction, Participant
 from crm.selectors import clients_for_user
-from crm.services import client_health_recompute, client_update, contact_update, has_cadence, local_date
+from crm.services import (
+    SENTIMENT_SAMPLE,
+    SENTIMENT_WINDOW,
+    client_health_refresh,
+    client_update,
+    contact_update,
+    has_cadence,
+    local_date,
+)
 from exchange.models import ImportRow
 from exchange.spreadsheets import COLUMNS_BY_KEY, Mapping, Table, cell_text, map_headers, parse_moment
 
@@ -46,7 +54,8 @@ def chunked(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
 
 
 def name_key(name: str) -> str:
-    return " ".join(name.split()).lower()
+    """How client names match: whatever the case and the spacing."""
+    return " ".join(name.split()).casefold()
 
 
 @dataclass
@@ -169,10 +178,15 @@ def _parse_row(number: int, cells: list[Any], mapping: Mapping, zone: zoneinfo.Z
 
 
 def _existing_clients(user: User, keys: set[str]) -> dict[str, list[Client]]:
+    """The clients in the user's scope whose names match the file's. Names are compared in
+    Python on both sides: a database's lower() may not fold case as Python does (SQLite's
+    folds ASCII only), and a mismatch would make a re-import create duplicates."""
+    scope = clients_for_user(user=user).select_related(None).order_by()
+    wanted = [pk for pk, name in scope.values_list("pk", "name").iterator(chunk_size=5000) if name_key(name) in keys]
     found: dict[str, list[Client]] = {}
-    for batch in chunked(sorted(keys)):
-        rows = clients_for_user(user=user).annotate(name_key=Lower("name")).filter(name_key__in=batch)
-        for client in rows:
+    for batch in chunked(wanted):
+        # Only what matching compares; apply reads a client whole before changing it.
+        for client in scope.filter(pk__in=batch).only("pk", "name", "archived_at", *CLIENT_KEYS):
             found.setdefault(name_key(client.name), []).append(client)
     return found
 
@@ -180,7 +194,8 @@ def _existing_clients(user: User, keys: set[str]) -> dict[str, list[Client]]:
 def _existing_contacts(client_ids: list[int]) -> dict[int, list[Contact]]:
     found: dict[int, list[Contact]] = {}
     for batch in chunked(client_ids):
-        for contact in Contact.objects.filter(client_id__in=batch).order_by("pk"):
+        contacts = Contact.objects.filter(client_id__in=batch).only("client_id", "name", "email", "phone", "title")
+        for contact in contacts.order_by("pk"):
             found.setdefault(contact.client_id, []).append(contact)
     return found
 
@@ -277,12 +292,8 @@ class _Planner:
 
     def _client_changes(self, target: ClientTarget, *, same_as: ClientTarget | None) -> tuple[ClientTarget, str, str]:
         if target.existing is None and same_as is None:
-            values = {"time_zone": self.user.time_zone, **target.fields}
-            candidate = Client(name=target.name, account_manager=self.user, **values)
-            # Foreign keys and constraints need queries; the parsers checked every value already.
-            candidate.full_clean(
-                exclude=["account_manager", "time_zone"], validate_unique=False, validate_constraints=False
-            )
+            # No full_clean() here or below: each parser checks its field as the model would (a test
+            # holds them to the models' limits), and full_clean() on 10,000 rows costs seconds.
             return target, ImportRow.Action.CREATE, "New client."
         if target.existing is not None:
             target.changes = {
@@ -322,9 +333,6 @@ class _Planner:
                 existing = next((c for c in contacts if name_key(c.name) == name_key(name)), None)
         target = ContactTarget(client, key, row.number, existing, values)
         if existing is None:
-            Contact(name=name, **{k: v for k, v in values.items() if k != "name"}).full_clean(
-                exclude=["client", "user"], validate_unique=False, validate_constraints=False
-            )
             return target, ImportRow.Action.CREATE, f"New contact {name}."
         target.changes = {k: v for k, v in values.items() if k != "email" and getattr(existing, k) != v}
         if target.changes:
@@ -347,9 +355,6 @@ class _Planner:
             return seen, ImportRow.Action.UNCHANGED, f"Same {label} as row {seen.first_row}."
         if client.existing is not None and (client.existing.pk, *key[1:]) in self.db_interactions:
             return None, ImportRow.Action.UNCHANGED, f"The {label} is already recorded."
-        Interaction(logged_by=self.user, **values).full_clean(
-            exclude=["client", "logged_by", "project"], validate_unique=False, validate_constraints=False
-        )
         return InteractionTarget(client, row.number, values), ImportRow.Action.CREATE, f"New {label}."
 
     def _register(
@@ -391,29 +396,25 @@ def import_plan(*, table: Table, user: User) -> Plan:
 
 
 def import_apply(*, plan: Plan, user: User) -> None:
-    """Write a plan that refused nothing. Called inside the commit's transaction. New rows are
-    inserted in bulk; the few updates go through crm's own services with all their rules.
+    """Write a plan that refused nothing. Called inside the commit's transaction.
+
     Interactions follow interaction_log's rules: they complete the open regular check-in (and
-    follow-ups due by then), schedule the next from the last contact plus the cadence, and
-    move last contact on — never backwards, and never for a note."""
+    follow-ups due by then), schedule the next from the last contact plus the cadence, and move
+    last contact on — never backwards, and never for a note. New clients arrive complete: their
+    last contact, next check-in and health are worked out before the one bulk insert, since
+    everything they depend on is in the file. Existing clients go through crm's own services
+    (client_update, contact_update, client_health_refresh) with all their rules.
+    """
     if plan.refused:
         raise ValidationError("A plan with refused rows is never applied.")
     now = timezone.now()
-    new_clients = [t for t in plan.clients.values() if t.existing is None]
-    created = Client.objects.bulk_create(
-        [
-            Client(name=t.name, account_manager=user, **{"time_zone": user.time_zone, **t.fields}, created_at=now)
-            for t in new_clients
-        ],
-        batch_size=CHUNK,
-    )
-    for target, client in zip(new_clients, created, strict=True):
-        target.instance = client
+    interactions = list(plan.interactions.values())
+    _clients_create(plan, interactions, user=user, now=now)
     for target in plan.clients.values():
         if target.existing is not None:
             target.instance = target.existing
             if target.changes:
-                client_update(client=target.existing, **target.changes)
+                client_update(client=Client.objects.get(pk=target.existing.pk), **target.changes)
 
     new_contacts = [t for t in plan.contacts.values() if t.existing is None]
     primary_given: set[str] = set()
@@ -428,9 +429,8 @@ def import_apply(*, plan: Plan, user: User) -> None:
         if target.existing is not None:
             target.instance = target.existing
             if target.changes:
-                contact_update(contact=target.existing, **target.changes)
+                contact_update(contact=Contact.objects.get(pk=target.existing.pk), **target.changes)
 
-    interactions = list(plan.interactions.values())
     made = Interaction.objects.bulk_create(
         [Interaction(client=t.client.instance, logged_by=user, created_at=now, **t.values) for t in interactions],
         batch_size=CHUNK,
@@ -441,63 +441,103 @@ def import_apply(*, plan: Plan, user: User) -> None:
         [Participant(interaction=t.instance, contact=a.instance) for t in interactions for a in t.attendees],
         batch_size=CHUNK,
     )
-    touched = _contact_dates_after_import(plan, interactions, now=now)
-    for batch in chunked(sorted(touched)):
-        client_health_recompute(clients=Client.objects.filter(pk__in=batch), now=now)
+    _existing_clients_after_log(plan, interactions, now=now)
 
 
-def _contact_dates_after_import(plan: Plan, interactions: list[InteractionTarget], *, now: datetime) -> set[int]:
-    """Check-ins and last contact for every client the import created or reached, as
-    interaction_log leaves them, in a fixed number of statements per thousand clients."""
-    latest: dict[int, Interaction] = {}
+def _latest_contact(interactions: Iterable[InteractionTarget]) -> dict[str, InteractionTarget]:
+    """Per client (by key), the latest imported interaction that counts as contact."""
+    latest: dict[str, InteractionTarget] = {}
     for target in interactions:
-        interaction = target.instance
-        if interaction is not None and interaction.is_contact:
-            current = latest.get(interaction.client_id)
-            if current is None or interaction.occurred_at > current.occurred_at:
-                latest[interaction.client_id] = interaction
-    fresh = {t.instance.pk for t in plan.clients.values() if t.existing is None and t.instance is not None}
-    touched = fresh | set(latest)
-    new_checkins: list[CheckIn] = []
-    closed: list[CheckIn] = []
-    changed: list[Client] = []
-    for batch in chunked(sorted(touched)):
+        if target.values["kind"] == Interaction.Kind.NOTE:
+            continue
+        current = latest.get(target.client.key)
+        if current is None or target.values["occurred_at"] > current.values["occurred_at"]:
+            latest[target.client.key] = target
+    return latest
+
+
+def _clients_create(plan: Plan, interactions: list[InteractionTarget], *, user: User, now: datetime) -> None:
+    new_clients = [t for t in plan.clients.values() if t.existing is None]
+    if not new_clients:
+        return
+    latest = _latest_contact(t for t in interactions if t.client.existing is None)
+    sentiments: dict[str, list[tuple[datetime, int]]] = {}
+    for target in interactions:
+        if target.values.get("sentiment") and target.values["occurred_at"] >= now - SENTIMENT_WINDOW:
+            sentiments.setdefault(target.client.key, []).append(
+                (target.values["occurred_at"], target.values["sentiment"])
+            )
+    clients, checkins = [], []
+    scores: dict[tuple[Any, ...], tuple[int, str, list[dict[str, Any]]]] = {}
+    for target in new_clients:
+        client = Client(
+            name=target.name,
+            account_manager=user,
+            **{"time_zone": user.time_zone, **target.fields},
+            created_at=now,
+            updated_at=now,
+        )
+        last = latest.get(target.key)
+        client.last_contacted_at = last.values["occurred_at"] if last else None
+        base = local_date(moment=client.last_contacted_at or now, client=client)
+        if has_cadence(client):
+            due_on = base + timedelta(days=client.checkin_cadence_days)
+            checkins.append(CheckIn(client=client, due_on=due_on, owner=user, created_at=now))
+            client.next_checkin_due = due_on
+        recent = [value for _, value in sorted(sentiments.get(target.key, []), reverse=True)][:SENTIMENT_SAMPLE]
+        today = local_date(moment=now, client=client)
+        last_on = local_date(moment=client.last_contacted_at, client=client) if last else None
+        # A client this import creates has nothing else health reads (no action items,
+        # projects or report deliveries): its inputs are all here. Many rows share them.
+        key = (client.checkin_cadence_days, last_on, today, tuple(recent), has_cadence(client))
+        if key not in scores:
+            inputs = HealthInputs(
+                cadence_days=key[0], last_contact_on=last_on, known_since=today, sentiments=recent, has_cadence=key[4]
+            )
+            health = health_of(inputs, today=today)
+            scores[key] = (health.score, health.band, health.factors_as_json())
+        client.health_score, client.health_band, client.health_factors = scores[key]
+        client.health_computed_at = now
+        clients.append(client)
+        target.instance = client
+    Client.objects.bulk_create(clients, batch_size=CHUNK)
+    for checkin in checkins:
+        checkin.client_id = checkin.client.pk
+    CheckIn.objects.bulk_create(checkins, batch_size=CHUNK)
+
+
+def _existing_clients_after_log(plan: Plan, interactions: list[InteractionTarget], *, now: datetime) -> None:
+    """Check-ins and last contact of clients that existed before the import, as interaction_log
+    leaves them: a few statements per client reached, and a health refresh once committed."""
+    latest = _latest_contact(t for t in interactions if t.client.existing is not None)
+    by_pk = {t.client.existing.pk: t for t in latest.values() if t.client.existing is not None}
+    for batch in chunked(sorted(by_pk)):
         # Locked as interaction_log locks: a concurrent log reads the last contact we leave.
         clients = list(Client.objects.select_for_update().filter(pk__in=batch).order_by("pk"))
         open_checkins: dict[int, list[CheckIn]] = {}
         for checkin in CheckIn.objects.filter(client_id__in=batch, state=CheckIn.State.DUE):
             open_checkins.setdefault(checkin.client_id, []).append(checkin)
+        new_checkins = []
         for client in clients:
-            still_open = open_checkins.get(client.pk, [])
-            last = latest.get(client.pk)
-            if last is not None:
-                happened_on = local_date(moment=last.occurred_at, client=client)
-                client.last_contacted_at = max(filter(None, [client.last_contacted_at, last.occurred_at]))
-                done = [
-                    c
-                    for c in still_open
-                    if c.kind == CheckIn.Kind.REGULAR or (c.kind == CheckIn.Kind.FOLLOW_UP and c.due_on <= happened_on)
-                ]
-                for checkin in done:
-                    checkin.state, checkin.completed_by, checkin.closed_at = CheckIn.State.DONE, last, now
-                closed.extend(done)
-                still_open = [c for c in still_open if c not in done]
-                base = local_date(moment=client.last_contacted_at, client=client)
-            else:
-                base = local_date(moment=now, client=client)  # a new client never contacted
-            if has_cadence(client) and not any(c.kind == CheckIn.Kind.REGULAR for c in still_open):
-                checkin = CheckIn(
-                    client=client,
-                    due_on=base + timedelta(days=client.checkin_cadence_days),
-                    owner_id=client.account_manager_id,
-                    created_at=now,
-                )
-                new_checkins.append(checkin)
-                still_open.append(checkin)
-            client.next_checkin_due = min((c.due_on for c in still_open), default=None)
-            client.updated_at = now
-            changed.append(client)
-    CheckIn.objects.bulk_update(closed, ["state", "completed_by", "closed_at"], batch_size=CHUNK)
-    CheckIn.objects.bulk_create(new_checkins, batch_size=CHUNK)
-    Client.objects.bulk_update(changed, ["last_contacted_at", "next_checkin_due", "updated_at"], batch_size=CHUNK)
-    return touched
+            last = by_pk[client.pk].instance
+            assert last is not None  # noqa: S101 (inserted above)
+            happened_on = local_date(moment=last.occurred_at, client=client)
+            last_contact = max(filter(None, [client.last_contacted_at, last.occurred_at]))
+            done = [
+                c.pk
+                for c in open_checkins.get(client.pk, [])
+                if c.kind == CheckIn.Kind.REGULAR or c.due_on <= happened_on
+            ]
+            CheckIn.objects.filter(pk__in=done).update(state=CheckIn.State.DONE, completed_by=last, closed_at=now)
+            still_open = [c.due_on for c in open_checkins.get(client.pk, []) if c.pk not in done]
+            if has_cadence(client):
+                due_on = local_date(moment=last_contact, client=client) + timedelta(days=client.checkin_cadence_days)
+                new_checkins.append(CheckIn(client=client, due_on=due_on, owner_id=client.account_manager_id))
+                still_open.append(due_on)
+            Client.objects.filter(pk=client.pk).update(
+                last_contacted_at=last_contact, next_checkin_due=min(still_open, default=None), updated_at=now
+            )
+        CheckIn.objects.bulk_create(new_checkins)
+    for target in plan.clients.values():
+        if target.existing is not None and (target.existing.pk in by_pk or target.changes):
+            client_health_refresh(client_id=target.existing.pk)

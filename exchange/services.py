@@ -76,8 +76,9 @@ class CommitResult:
 
 def import_commit(*, upload: ImportUpload) -> CommitResult:
     """Import an upload in one transaction, all or nothing. The stored file is read and checked
-    again against the database as it is now; when that finds a refused row, or other outcomes
-    than the preview showed, nothing is imported and the preview is brought up to date."""
+    again against the database as it is now; when that finds a refused row, or any row with
+    another outcome than the preview showed, nothing is imported and the preview is brought up
+    to date."""
     with transaction.atomic():
         upload = ImportUpload.objects.select_for_update().select_related("owner").get(pk=upload.pk)
         if upload.committed_at is not None:
@@ -89,7 +90,8 @@ def import_commit(*, upload: ImportUpload) -> CommitResult:
         User.objects.select_for_update().filter(pk=upload.owner_id).values_list("pk").get()
         plan = import_plan(table=read_table(bytes(upload.content)), user=upload.owner)
         counts = plan.counts
-        changed = counts != upload.counts
+        previewed = list(upload.rows.order_by("number").values_list("number", "action"))
+        changed = previewed != [(outcome.number, outcome.action) for outcome in plan.outcomes]
         if plan.refused or changed:
             upload.counts = counts
             upload.save(update_fields=["counts"])

@@ -158,6 +158,8 @@ def _text(max_length: int, what: str) -> Callable[[Any], str]:
 def _email(raw: Any) -> str:
     text = cell_text(raw).lower()
     try:
+        if len(text) > 254:
+            raise ValidationError("too long")
         EmailValidator()(text)
     except ValidationError:
         raise ValueError(f"“{text}” is not an email address.") from None

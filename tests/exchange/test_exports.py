@@ -43,9 +43,9 @@ def test_cells_that_start_like_formulas_are_neutralised_in_both_formats(client, 
     _, rows = download(client, "export_clients", fmt)
     industries = [row[2] for row in rows[1:]]
     assert all(industry.startswith("'") for industry in industries)
-    # XML (so XLSX) stores a carriage return as a line feed; what matters is the apostrophe.
-    expected = ["'" + (value.replace("\r", "\n") if fmt == "xlsx" else value) for value in HOSTILE]
-    assert sorted(industries) == sorted(expected)
+    # An XML reader may turn a carriage return into a line feed; what matters is the apostrophe.
+    same = (lambda text: text.replace("\r", "\n")) if fmt == "xlsx" else (lambda text: text)  # noqa: E731
+    assert sorted(map(same, industries)) == sorted(same("'" + value) for value in HOSTILE)
     if fmt == "xlsx":
         import io
 

@@ -362,7 +362,7 @@ def test_ten_thousand_rows_with_one_bad_import_nothing_and_name_the_bad_row(pm):
 def test_commit_is_all_or_nothing(pm):
     up = dry_run(pm, ROWS)
     with (
-        mock.patch("exchange.imports.client_health_recompute", side_effect=RuntimeError("boom")),
+        mock.patch("exchange.imports._existing_clients_after_log", side_effect=RuntimeError("boom")),
         pytest.raises(RuntimeError),
     ):
         services.import_commit(upload=up)
@@ -428,3 +428,52 @@ def test_a_former_client_gets_no_regular_checkin(pm):
     client = Client.objects.get()
     assert client.status == "former" and not client.checkins.exists() and client.next_checkin_due is None
     assert client.last_contacted_at == dt.datetime(2026, 5, 1, 12, tzinfo=pm.zone)
+
+
+def test_the_parsers_hold_each_field_to_the_models_limits():
+    """The plan skips full_clean() for speed, so each column's parser must refuse what the model
+    would: text longer than the field, and every choice outside the model's choices."""
+    from exchange.spreadsheets import COLUMNS
+
+    models = {"client": Client, "contact": Contact, "interaction": Interaction}
+    names = {"contact_name": "name", "interaction_notes": "notes"}
+    for column in COLUMNS:
+        if column.key in ("client", "occurred_at", "first_name", "last_name"):
+            continue
+        model_field = models[column.part]._meta.get_field(names.get(column.key, column.key))
+        if model_field.max_length:
+            with pytest.raises(ValueError):
+                column.parse("x" * (model_field.max_length + 1))
+            if not model_field.choices and column.key not in ("website", "phone", "time_zone", "email"):
+                assert column.parse("x" * model_field.max_length) == "x" * model_field.max_length
+        if model_field.choices:
+            for value, label in model_field.choices:
+                if value != "":
+                    assert column.parse(str(label)) == value
+            with pytest.raises(ValueError):
+                column.parse("something else")
+
+
+def test_new_clients_get_the_health_a_recompute_would_give_them(pm):
+    rows = [
+        ["Client", "Cadence", "Date", "Summary", "Sentiment", "Type"],
+        ["Happy Co", "14", "2026-06-10", "Great", "5", "Meeting"],
+        ["Sad Co", "7", "2026-04-01", "Grim", "1", "Call"],
+        ["Sad Co", "7", "2026-03-01", "Grimmer", "2", "Call"],
+        ["Quiet Co", "30", "", "", "", ""],
+        ["Noted Co", "", "2026-06-01", "Thinking", "", "Note"],
+    ]
+    services.import_commit(upload=dry_run(pm, rows))
+    stored = {c.name: (c.health_score, c.health_band, c.health_factors) for c in Client.objects.all()}
+    crm.client_health_recompute(clients=Client.objects.all())
+    recomputed = {c.name: (c.health_score, c.health_band, c.health_factors) for c in Client.objects.all()}
+    assert stored == recomputed
+    assert stored["Sad Co"][1] != "healthy"
+
+
+def test_names_match_whatever_their_case_accents_and_spacing(pm):
+    crm.client_create(name="Société  Générale", account_manager=pm)
+    up = dry_run(pm, [["Client", "Industry"], ["SOCIÉTÉ GÉNÉRALE ", "Banking"]])
+    assert outcomes(up)[2] == ("update", "Updates the client's Industry.")
+    services.import_commit(upload=up)
+    assert Client.objects.get().industry == "Banking"
