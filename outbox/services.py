@@ -135,10 +135,12 @@ def _finish(email_id: int, claim: uuid.UUID, **fields: object) -> bool:
 
 
 def _fail(email: OutboundEmail, claim: uuid.UUID, error: str) -> str:
-    """Mark the row failed for good and tell whoever cares about this kind of email."""
-    if _finish(email.pk, claim, status=Status.FAILED, last_error=error) and email.kind in ON_FAILURE:
-        on_failure: Callable[[OutboundEmail], None] = import_string(ON_FAILURE[email.kind])
-        on_failure(email)
+    """Mark the row failed for good and tell whoever cares about this kind of email, in one
+    transaction: what the hook writes (a client marked for rescoring) commits with the failure."""
+    with transaction.atomic():
+        if _finish(email.pk, claim, status=Status.FAILED, last_error=error) and email.kind in ON_FAILURE:
+            on_failure: Callable[[OutboundEmail], None] = import_string(ON_FAILURE[email.kind])
+            on_failure(email)
     return Status.FAILED
 
 
