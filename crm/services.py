@@ -260,6 +260,8 @@ def contact_update(*, contact: Contact, **fields: object) -> Contact:
 def _portal_login_follow_email(contact: Contact) -> None:
     """A contact's portal login is their email address, so it follows the contact's."""
     user = contact.user
+    if user is None:  # no portal login, nothing to follow
+        return
     if not contact.email:
         raise ValidationError({"email": "This contact signs in to the portal, so they need an email address."})
     if user.email == contact.email:
@@ -624,9 +626,9 @@ def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tupl
     )
     for client_id, sentiment in recent:
         sample = sentiments.setdefault(client_id, [])
-        if len(sample) < SENTIMENT_SAMPLE:
+        if sentiment is not None and len(sample) < SENTIMENT_SAMPLE:
             sample.append(sentiment)
-    inputs = {}
+    inputs: dict[int, tuple[Client, HealthInputs]] = {}
     for row in rows:
         worst = "red" if row.red else "amber" if row.amber else "green" if row.green else None
         inputs[row.pk] = (

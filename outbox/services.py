@@ -147,7 +147,7 @@ def _fail(email: OutboundEmail, claim: uuid.UUID, error: str) -> str:
 def retry_delay(attempt: int) -> timedelta:
     """Capped exponential backoff with full jitter in its upper half: 30 s, 1 min, 2 min … 1 h."""
     ceiling = min(RETRY_CAP, RETRY_BASE * (2 ** max(0, attempt - 1)))
-    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not security)
+    return timedelta(seconds=ceiling.total_seconds() * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
 
 
 def smtp_code(error: Exception) -> int | None:
