@@ -695,7 +695,9 @@ def client_health_refresh(*, client_id: int) -> None:
         try:
             client_health_recompute_task.apply_async((client_id,), retry=False)
         except Exception as error:  # broker down: kombu raises a variety of connection errors
-            logger.warning("could not publish health recompute for client %s (%s); the sweep will", client_id, error)
+            logger.warning(
+                "could not publish health recompute for client %s (%s); the sweep will do it", client_id, error
+            )
 
     transaction.on_commit(publish)
 
