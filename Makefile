@@ -30,6 +30,7 @@ lint: deps
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/bandit -c pyproject.toml -r . --severity-level medium -q
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: deps

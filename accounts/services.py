@@ -20,8 +20,8 @@ def client_ip(request: HttpRequest) -> str:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             # The proxy appends the address it saw; earlier entries are whatever the client sent.
-            return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+            return str(forwarded).split(",")[-1].strip()
+    return str(request.META.get("REMOTE_ADDR", "")) or "unknown"
 
 
 def throttle_blocked_until(*, scope: str, key: str, limit: int, window: timedelta) -> datetime | None:

@@ -78,6 +78,9 @@ class Client(models.Model):
     health_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
     health_band_before = models.CharField(max_length=8, choices=HealthBand.choices, blank=True, editable=False)
     health_band_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Set in the same transaction as any change to a health input; the minute sweep recomputes
+    # the client and clears it (only if no newer change has set it again meanwhile).
+    health_stale_since = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -94,6 +97,9 @@ class Client(models.Model):
             models.Index(fields=["next_checkin_due", "id"], name="client_next_checkin"),
             models.Index(fields=["last_contacted_at", "id"], name="client_last_contact"),
             models.Index(fields=["health_score", "id"], name="client_health_score"),
+            models.Index(
+                fields=["health_stale_since"], condition=Q(health_stale_since__isnull=False), name="client_health_stale"
+            ),
         ]
 
     def __str__(self) -> str:

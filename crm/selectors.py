@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
+from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -35,8 +35,8 @@ def clients_for_user(*, user: User) -> QuerySet[Client]:
     return Client.objects.filter(client_scope(user=user)).select_related("account_manager")
 
 
-def _through_client(model: type, user: User) -> QuerySet:
-    return model.objects.filter(client__in=clients_for_user(user=user).values("pk"))
+def _through_client(model: type[Model], user: User) -> QuerySet[Any]:
+    return model._default_manager.filter(client__in=clients_for_user(user=user).values("pk"))
 
 
 def contacts_for_user(*, user: User) -> QuerySet[Contact]:

@@ -302,6 +302,8 @@ def contact_update(*, contact: Contact, resume_reports: bool = False, **fields: 
 def _portal_login_follow_email(contact: Contact) -> None:
     """A contact's portal login is their email address, so it follows the contact's."""
     user = contact.user
+    if user is None:  # no portal login, nothing to follow
+        return
     if not contact.email:
         raise ValidationError({"email": "This contact signs in to the portal, so they need an email address."})
     if user.email == contact.email:
@@ -450,7 +452,7 @@ def interaction_log(
         elif next_checkin_on:
             kind = CheckIn.Kind.REGULAR if has_cadence(client) else CheckIn.Kind.FOLLOW_UP
             checkin_schedule(client=client, due_on=next_checkin_on, kind=kind)
-    client_health_refresh(client_id=client.pk)
+        client_health_refresh(client_id=client.pk)
     return interaction
 
 
@@ -695,9 +697,9 @@ def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tupl
     )
     for client_id, sentiment in recent:
         sample = sentiments.setdefault(client_id, [])
-        if len(sample) < SENTIMENT_SAMPLE:
+        if sentiment is not None and len(sample) < SENTIMENT_SAMPLE:
             sample.append(sentiment)
-    inputs = {}
+    inputs: dict[int, tuple[Client, HealthInputs]] = {}
     for row in rows:
         worst = "red" if row.red else "amber" if row.amber else "green" if row.green else None
         inputs[row.pk] = (
@@ -751,15 +753,53 @@ def client_health_recompute(*, clients: QuerySet[Client], now: datetime | None =
 
 
 def client_health_refresh(*, client_id: int) -> None:
-    """Recompute one client's health once the current transaction commits: the services that
-    change an input call this. The work runs in a worker; when the broker is down the nightly
-    recompute catches up."""
+    """Every service that changes a health input calls this inside its transaction. The client
+    is marked stale in that same transaction, so the mark commits with the change or not at all;
+    the minute sweep (client_health_recompute_stale) rescores marked clients. Once the change
+    commits, a worker is also asked to rescore this client at once — best effort only: with the
+    broker down the publish fails, is logged, and the sweep catches up within a minute."""
     from crm.tasks import client_health_recompute_task
+
+    Client.objects.filter(pk=client_id).update(health_stale_since=timezone.now())
 
     def publish() -> None:
         try:
             client_health_recompute_task.apply_async((client_id,), retry=False)
         except Exception as error:  # broker down: kombu raises a variety of connection errors
-            logger.warning("could not publish health recompute for client %s (%s)", client_id, error)
+            logger.warning(
+                "could not publish health recompute for client %s (%s); the sweep will do it", client_id, error
+            )
 
     transaction.on_commit(publish)
+
+
+HEALTH_SWEEP_BATCH = 100
+HEALTH_SWEEP_BATCHES = 10
+
+
+def client_health_recompute_stale(
+    *, client_ids: Iterable[int] | None = None, batch: int = HEALTH_SWEEP_BATCH, batches: int = HEALTH_SWEEP_BATCHES
+) -> int:
+    """Rescore the clients marked stale, oldest mark first, `batch` at a time and at most
+    `batches` batches (the rest wait for the next sweep); `client_ids` limits it to those.
+
+    A mark is cleared only if it still holds the value read before rescoring: a change that
+    commits meanwhile sets a newer mark, which stays for the next sweep, so no change is ever
+    scored from data read before it. Returns the number of marks cleared."""
+    stale = Client.objects.filter(health_stale_since__isnull=False)
+    if client_ids is not None:
+        stale = stale.filter(pk__in=list(client_ids))
+    cleared = 0
+    for _ in range(batches):
+        marks = dict(stale.order_by("health_stale_since", "pk").values_list("pk", "health_stale_since")[:batch])
+        if not marks:
+            break
+        client_health_recompute(clients=Client.objects.filter(pk__in=marks))
+        unchanged = Q()
+        for pk, marked_at in marks.items():
+            unchanged |= Q(pk=pk, health_stale_since=marked_at)
+        done = Client.objects.filter(unchanged).update(health_stale_since=None)
+        cleared += done
+        if done == 0:
+            break  # every mark in the batch was renewed meanwhile: the next sweep takes them
+    return cleared

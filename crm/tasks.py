@@ -8,7 +8,13 @@ from crm.models import Client
 
 @shared_task(name="crm.tasks.client_health_recompute", ignore_result=True)
 def client_health_recompute_task(client_id: int) -> None:
-    services.client_health_recompute(clients=Client.objects.filter(pk=client_id))
+    """The immediate, best-effort rescore after a change; clears the client's stale mark."""
+    services.client_health_recompute_stale(client_ids=[client_id])
+
+
+@shared_task(name="crm.tasks.client_health_sweep", ignore_result=True)
+def client_health_sweep() -> int:
+    return services.client_health_recompute_stale()
 
 
 @shared_task(name="crm.tasks.client_health_recompute_all", ignore_result=True)

@@ -115,17 +115,19 @@ def _finish(email_id: int, claim: uuid.UUID, **fields: object) -> bool:
 
 
 def _fail(email: OutboundEmail, claim: uuid.UUID, error: str) -> str:
-    """Mark the row failed for good and tell whoever cares about this kind of email."""
+    """Mark the row failed for good and tell whoever cares about this kind of email, in one
+    transaction: what the hook writes (a client marked for rescoring) commits with the failure."""
     on_failure = email_kind(email.kind).on_failure
-    if _finish(email.pk, claim, status=Status.FAILED, last_error=error) and on_failure is not None:
-        on_failure(email)
+    with transaction.atomic():
+        if _finish(email.pk, claim, status=Status.FAILED, last_error=error) and on_failure is not None:
+            on_failure(email)
     return Status.FAILED
 
 
 def retry_delay(attempt: int) -> timedelta:
     """Capped exponential backoff with full jitter in its upper half: 30 s, 1 min, 2 min … 1 h."""
     ceiling = min(RETRY_CAP, RETRY_BASE * (2 ** max(0, attempt - 1)))
-    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 (jitter, not security)
+    return timedelta(seconds=ceiling.total_seconds() * random.uniform(0.5, 1.0))  # noqa: S311 (jitter)
 
 
 def smtp_code(error: Exception) -> int | None:

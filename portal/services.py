@@ -25,7 +25,7 @@ from outbox.models import OutboundEmail
 from outbox.services import email_queue
 from portal.models import SignInToken
 
-TOKEN_LIFETIME = {
+TOKEN_LIFETIME: dict[str, timedelta] = {
     SignInToken.Purpose.SIGN_IN: timedelta(minutes=10),
     SignInToken.Purpose.INVITATION: timedelta(hours=72),
 }

@@ -3,11 +3,26 @@ when they manage it, are on its team, or are its client's account manager; admin
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Model,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
@@ -43,8 +58,10 @@ def projects_for_user(*, user: User) -> QuerySet[Project]:
     return Project.objects.filter(project_scope(user=user)).select_related("client", "manager", "recovery_plan")
 
 
-def _through_project(model: type, user: User) -> QuerySet[Any]:
-    return model.objects.filter(project__in=projects_for_user(user=user).values("pk")).select_related("project")
+def _through_project(model: type[Model], user: User) -> QuerySet[Any]:
+    return model._default_manager.filter(project__in=projects_for_user(user=user).values("pk")).select_related(
+        "project"
+    )
 
 
 def milestones_for_user(*, user: User) -> QuerySet[Milestone]:
@@ -351,7 +368,7 @@ def expectation_gap_for(*, project: Project, now: datetime | None = None) -> Exp
     return gaps[0] if gaps else None
 
 
-def _gaps(rows: list[dict[str, Any]], *, now: datetime) -> list[ExpectationGap]:
+def _gaps(rows: Sequence[Mapping[str, Any]], *, now: datetime) -> list[ExpectationGap]:
     interactions = Interaction.objects.filter(
         client_id__in={row["client_id"] for row in rows},
         sentiment__isnull=False,
@@ -363,6 +380,8 @@ def _gaps(rows: list[dict[str, Any]], *, now: datetime) -> list[ExpectationGap]:
     for pk, client_id, occurred_at, sentiment, summary in interactions.values_list(
         "pk", "client_id", "occurred_at", "sentiment", "summary"
     ):
+        if sentiment is None:  # excluded by the query; narrows the type
+            continue
         if occurred_at >= now - GAP_WINDOW:
             recent.setdefault(client_id, []).append(Evidence(pk, occurred_at, sentiment, summary))
         else:

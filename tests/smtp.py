@@ -31,11 +31,13 @@ class Received:
 
 @dataclass
 class SmtpHandler:
-    """Stores what it accepts. `reply` may answer a message with an SMTP code instead; `delay`
-    slows every answer down, as a busy server does."""
+    """Stores what it accepts. `reply` may answer a message with an SMTP code instead (given the
+    count of messages seen so far), `refuse` likewise given the parsed message; `delay` slows
+    every answer down, as a busy server does."""
 
     received: list[Received] = field(default_factory=list)
     reply: Callable[[int], str | None] = lambda n: None
+    refuse: Callable[[EmailMessage], str | None] = lambda message: None
     seen: int = 0
     delay: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -49,6 +51,9 @@ class SmtpHandler:
             if answer:
                 return answer
             parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+            answer = self.refuse(parsed)
+            if answer:
+                return answer
             self.received.append(Received(envelope_to=list(envelope.rcpt_tos), message=parsed))
         return "250 Message accepted for delivery"
 

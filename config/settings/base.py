@@ -250,8 +250,11 @@ CELERY_BEAT_SCHEDULE = {
     # Reminders and reports are due on the hour in someone's zone, and a retried email is due
     # 30 s after its failure: a minute keeps every email within a minute of its time.
     "dispatch": {"task": "ops.tasks.dispatch", "schedule": 60.0},
+    # A change marks its client stale in its own transaction; this sweep rescores marked clients
+    # in batches, so a refresh lost while the broker was down waits a minute, not a night.
+    "health-sweep": {"task": "crm.tasks.client_health_sweep", "schedule": 60.0},
     # Health decays with time alone (days since contact, items turning overdue), so every
-    # client is rescored nightly; changes rescore their client at once.
+    # client is rescored nightly; changes rescore their client at once (and the sweep above).
     "health-recompute": {"task": "crm.tasks.client_health_recompute_all", "schedule": crontab(hour=2, minute=30)},
     # Nothing reads a throttle hit or a spent sign-in link once it is a day old, nor a session
     # once it has expired: pruning once a night keeps those tables small; 03:15 UTC stays clear
