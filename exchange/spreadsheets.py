@@ -24,6 +24,7 @@ from ui.forms import EARLIEST_DATE, LATEST_DATE
 
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_XLSX_UNPACKED_BYTES = 500 * 1024 * 1024
 MAX_COLUMNS = 60
 # openpyxl reads an .xlsx as a zip archive; an old binary .xls is an OLE compound file.
 XLSX_MAGIC = b"PK\x03\x04"
@@ -375,6 +376,13 @@ def _read_xlsx(data: bytes) -> Table:
     import openpyxl  # imported when needed: it is large and only imports and exports use it
 
     try:
+        # A small .xlsx can unpack to gigabytes (a "zip bomb"): refuse one that claims to.
+        unpacked = sum(item.file_size for item in zipfile.ZipFile(io.BytesIO(data)).infolist())
+        if unpacked > MAX_XLSX_UNPACKED_BYTES:
+            raise ImportFileError(
+                f"The workbook unpacks to {unpacked // (1024 * 1024):,} MB, more than an import can read: "
+                "save it as CSV, or split it."
+            )
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
         rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)

@@ -477,3 +477,10 @@ def test_names_match_whatever_their_case_accents_and_spacing(pm):
     assert outcomes(up)[2] == ("update", "Updates the client's Industry.")
     services.import_commit(upload=up)
     assert Client.objects.get().industry == "Banking"
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused(pm, monkeypatch):
+    monkeypatch.setattr("exchange.spreadsheets.MAX_XLSX_UNPACKED_BYTES", 1000)
+    data = xlsx_bytes([["Client", "Notes"], ["Acme", "x" * 5000]])
+    with pytest.raises(ImportFileError, match="unpacks to 0 MB, more than an import can read"):
+        services.import_upload_create(owner=pm, file=upload(data, "bomb.xlsx"))
