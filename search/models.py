@@ -13,6 +13,10 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 
+# The kinds of search.kinds, one partial GIN index each: a word common in meeting notes must not
+# make a contact search walk every interaction's entry in a shared index.
+KIND_SLUGS = ("clients", "contacts", "interactions", "projects", "milestones", "risks", "changes", "decisions")
+
 
 class SearchEntry(models.Model):
     kind = models.CharField(max_length=16)  # a search.kinds slug
@@ -21,7 +25,10 @@ class SearchEntry(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_once")]
-        indexes = [GinIndex(fields=["document"], name="search_entry_document")]
+        indexes = [
+            GinIndex(fields=["document"], condition=models.Q(kind=slug), name=f"search_entry_{slug}")
+            for slug in KIND_SLUGS
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.object_id}"

@@ -36,7 +36,7 @@ from search.models import SearchEntry
 
 GROUP_LIMIT = 5  # hits per kind on the overview
 KIND_LIMIT = 50  # hits on a one-kind page ("more"); refine the words to see others
-CANDIDATES = 500  # newest matches ranked per kind
+CANDIDATES = 200  # newest matches ranked per kind
 MAX_QUERY_LENGTH = 200
 SNIPPET_WORDS = 25
 # pg_trgm's default word-similarity threshold (0.6) misses one dropped letter in a nine-letter

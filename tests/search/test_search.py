@@ -221,3 +221,10 @@ def test_the_database_keeps_the_search_documents_current(client, pm, acme):
 
     interaction.delete()
     assert not SearchEntry.objects.filter(kind="interactions", object_id=interaction.pk).exists()
+
+
+def test_every_kind_has_its_own_index():
+    from search.kinds import KINDS
+    from search.models import KIND_SLUGS
+
+    assert KIND_SLUGS == tuple(kind.slug for kind in KINDS)
