@@ -172,3 +172,43 @@ def model_of(kind: Kind) -> type[Model]:
     from django.apps import apps
 
     return apps.get_model(kind.app_label, kind.model_name)
+
+
+def trigger_sql(kind: Kind, *, drop: bool = False) -> list[str]:
+    """The PostgreSQL trigger that keeps `kind`'s rows in search_searchentry, and the backfill.
+    The vector is the same weighted expression as `Kind.vector()`, over the NEW row."""
+    table = model_of(kind)._meta.db_table
+    name = f"search_entry_{kind.slug}"
+    if drop:
+        return [f"DROP TRIGGER IF EXISTS {name} ON {table}", f"DROP FUNCTION IF EXISTS {name}()"]
+
+    def document(row: str) -> str:
+        return " || ".join(
+            f"setweight(to_tsvector('{CONFIG}', coalesce({row}\"{field}\"::text, '')), '{weight}')"
+            for field, weight in kind.weighted
+        )
+
+    columns = ", ".join(f'"{field}"' for field, _ in kind.weighted)
+    # Every name below comes from this module and the models, never from input.
+    backfill = (
+        "INSERT INTO search_searchentry (kind, object_id, document) "  # noqa: S608
+        f"SELECT '{kind.slug}', id, {document('')} FROM {table} ON CONFLICT (kind, object_id) DO NOTHING"
+    )
+    return [
+        f"DROP INDEX IF EXISTS {kind.index_name}",
+        f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    DELETE FROM search_searchentry WHERE kind = '{kind.slug}' AND object_id = OLD.id;
+    RETURN OLD;
+  END IF;
+  INSERT INTO search_searchentry (kind, object_id, document)
+  VALUES ('{kind.slug}', NEW.id, {document("NEW.")})
+  ON CONFLICT (kind, object_id) DO UPDATE SET document = EXCLUDED.document;
+  RETURN NEW;
+END $$""",  # noqa: S608
+        f"DROP TRIGGER IF EXISTS {name} ON {table}",
+        f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {columns} ON {table} "
+        f"FOR EACH ROW EXECUTE FUNCTION {name}()",
+        backfill,
+    ]

@@ -2,8 +2,8 @@
 a page costs the same number of queries whatever the size of the book and shows nothing the
 reader may not open.
 
-On PostgreSQL a hit is a full-text match of the kind's weighted tsvector (GIN expression index)
-or, for names and emails, a trigram word-similarity match (GIN trigram index) that forgives
+On PostgreSQL a hit is a full-text match of the row's stored weighted tsvector (search.models,
+kept by triggers; GIN index) or, for names and emails, a trigram word-similarity match (GIN trigram index) that forgives
 typos. Matches are gathered by index, the newest CANDIDATES of them are ranked (ts_rank plus
 trigram similarity), and only the top few get a ts_headline snippet. Ranking only the newest
 candidates keeps a common word from costing a ts_rank over a whole year of meetings.
@@ -17,19 +17,26 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank, TrigramWordSimilarity
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVectorField,
+    TrigramWordSimilarity,
+)
 from django.db import connection
-from django.db.models import F, FloatField, Q, QuerySet, TextField, Value
-from django.db.models.functions import Concat
+from django.db.models import Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models.functions import Coalesce, Concat
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
 from search.kinds import CONFIG, KINDS, KINDS_BY_SLUG, Kind
+from search.models import SearchEntry
 
 GROUP_LIMIT = 5  # hits per kind on the overview
 KIND_LIMIT = 50  # hits on a one-kind page ("more"); refine the words to see others
-CANDIDATES = 500  # newest matches ranked per kind
+CANDIDATES = 200  # newest matches ranked per kind
 MAX_QUERY_LENGTH = 200
 SNIPPET_WORDS = 25
 # pg_trgm's default word-similarity threshold (0.6) misses one dropped letter in a nine-letter
@@ -96,15 +103,19 @@ def _document(spec: Kind) -> Concat | F:
 
 def _search_postgres(spec: Kind, scoped: QuerySet[Any], q: str, limit: int) -> list[Any]:
     query = SearchQuery(q, search_type="websearch", config=CONFIG)
-    match = Q(search_document=query)
+    entries = SearchEntry.objects.filter(kind=spec.slug)
+    match = Q(Exists(entries.filter(object_id=OuterRef("pk"), document=query)))
     for name in spec.trigram:
         match |= Q(**{f"{name}__trigram_word_similar": q})
-    candidates = scoped.annotate(search_document=spec.vector()).filter(match).order_by("-pk").values("pk")
-    rank: Any = SearchRank(spec.vector(), query)
+    candidates = scoped.filter(match).order_by("-pk").values("pk")[:CANDIDATES]
+    document = Subquery(
+        entries.filter(object_id=OuterRef("pk")).values("document")[:1], output_field=SearchVectorField()
+    )
+    rank: Any = Coalesce(SearchRank(document, query), Value(0.0), output_field=FloatField())
     for name in spec.trigram:
         rank = rank + TrigramWordSimilarity(Value(q), name)
     return list(
-        scoped.filter(pk__in=candidates[:CANDIDATES])
+        scoped.filter(pk__in=candidates)
         .annotate(
             search_rank=rank,
             search_snippet=SearchHeadline(

@@ -8,8 +8,10 @@ from django.db import connection
 from django.urls import reverse
 
 from crm import services as crm_services
+from crm.models import Interaction
 from projects.models import ChangeRequest, Decision
 from search import selectors
+from search.models import SearchEntry
 from tests.factories import (
     ClientFactory,
     ContactFactory,
@@ -206,3 +208,23 @@ def test_admins_see_everyone(client, admin_user, other_pm):
     client.force_login(admin_user)
     assert titles(search(client, "quasar"), "clients") == ["Quasar Inc"]
     assert UserFactory  # personas come from the factories
+
+
+def test_the_database_keeps_the_search_documents_current(client, pm, acme):
+    client.force_login(pm)
+    interaction = InteractionFactory(client=acme, summary="Kickoff", notes="Discussed the gazebo")
+    assert titles(search(client, "gazebo"), "interactions") == ["Kickoff"]
+
+    Interaction.objects.filter(pk=interaction.pk).update(notes="Discussed the pergola")  # no save(), no signal
+    assert titles(search(client, "gazebo"), "interactions") == []
+    assert titles(search(client, "pergola"), "interactions") == ["Kickoff"]
+
+    interaction.delete()
+    assert not SearchEntry.objects.filter(kind="interactions", object_id=interaction.pk).exists()
+
+
+def test_every_kind_has_its_own_index():
+    from search.kinds import KINDS
+    from search.models import KIND_SLUGS
+
+    assert KIND_SLUGS == tuple(kind.slug for kind in KINDS)
