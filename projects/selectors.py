@@ -338,6 +338,17 @@ def expectation_gap_for(*, project: Project, now: datetime | None = None) -> Exp
     return gaps[0] if gaps else None
 
 
+def expectation_gaps_of(*, projects: list[Project], now: datetime | None = None) -> list[ExpectationGap]:
+    """The gaps of projects already loaded with their clients: one query (none without an
+    active project)."""
+    rows = [
+        {"pk": p.pk, "name": p.name, "health": p.health, "client_id": p.client_id, "client__name": p.client.name}
+        for p in projects
+        if p.status == Project.Status.ACTIVE
+    ]
+    return _gaps(rows, now=now or timezone.now()) if rows else []
+
+
 def _gaps(rows: list[dict[str, Any]], *, now: datetime) -> list[ExpectationGap]:
     interactions = Interaction.objects.filter(
         client_id__in={row["client_id"] for row in rows},
