@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from crm import pulse
 from crm import services as crm
 from crm.models import ActionItem, Client
 from outbox.models import OutboundEmail
@@ -16,9 +17,9 @@ from portal import reports
 from projects import services as projects
 from projects.models import Project
 from projects.selectors import expectation_gaps
-from tests.factories import ClientFactory, UserFactory
+from tests.factories import ClientFactory, ContactFactory, UserFactory
 
-TODAY_QUERIES = 11
+TODAY_QUERIES = 14  # 11, plus unhappy pulse answers and the perception gaps (their answers, our sentiment)
 BRIEFING_QUERIES = 9
 
 
@@ -41,6 +42,11 @@ def populate(manager, *, clients: int = 1) -> dict:
             health_score=35, health_band="at_risk", health_band_before="healthy",
             health_band_changed_at=timezone.now() - timedelta(days=2),
         )  # fmt: skip
+        for score in (5, 1):  # their answers average 3.0 against our 1.0: a perception gap
+            pulse.pulse_answer_record(
+                contact=ContactFactory(client=client), project_id=project.pk, project_client_id=client.pk,
+                week=pulse.pulse_week(client=client), score=score, comment=f"Said {score}",
+            )  # fmt: skip
         report_email = OutboundEmail.objects.create(
             key=f"failed-{index}", kind="status_report", to_email=f"gone{index}@client.test", status="failed",
             last_error="550 5.1.1 mailbox unknown",
@@ -113,6 +119,9 @@ def test_today_runs_a_fixed_number_of_queries(client, manager, n, django_assert_
     page = response.context["page"]
     assert len(page.checkins) == len(page.projects) == len(page.gaps) == len(page.fallen) == n
     assert len(page.portfolio) == n
+    assert len(page.low_answers) == min(n, 10)
+    assert len(page.perception_gaps) == min(n, 10)
+    assert len(page.at_risk) == min(n, 10)
 
 
 @pytest.mark.parametrize("n", [1, 25])
