@@ -17,7 +17,7 @@ from accounts.models import User
 from crm.health import BAND_ORDER, band_fell
 from crm.models import ActionItem, CheckIn, Client, Contact, HealthBand, HealthSnapshot, Interaction, PulseAnswer
 from crm.perception import PerceptionGap, perception_gap_for
-from crm.pulse import pulse_answers_between
+from crm.pulse import pulse_answers_between, pulse_answers_recent
 from projects.models import ChangeRequest, Decision, MilestoneChange, Project, RiskIssue
 from projects.selectors import ExpectationGap, expectation_gaps_of, project_scope, projects_for_user, projects_of_client
 from ui.pagination import Page, SortKey, keyset_page
@@ -334,6 +334,7 @@ def my_action_items(*, user: User, show: str, today: date) -> QuerySet[ActionIte
 # The briefing ------------------------------------------------------------------------------------
 
 BRIEFING_INTERACTIONS = 5
+BRIEFING_ANSWERS = 5
 
 
 @dataclass(frozen=True)
@@ -350,6 +351,11 @@ class Briefing:
     pending_changes: list[Any]
     recent_decisions: list[Any]
     moved_milestones: list[Any]
+    history: HealthHistory
+    expectation_gaps: list[ExpectationGap]
+    perception_gap: PerceptionGap | None
+    projects: list[Project]  # open, visible to the reader, with their health
+    pulse_answers: list[PulseAnswer]  # the latest few, newest first
 
     @property
     def last_meeting_at(self) -> datetime | None:
@@ -358,7 +364,9 @@ class Briefing:
 
 def checkin_briefing(*, user: User, checkin: CheckIn) -> Briefing:
     """Built in a fixed number of queries: one per list, however long the history. Project items
-    come only from the client's projects this user may see."""
+    (and pulse answers) come only from the client's projects this user may see. It leads with
+    what to know before the call: band and trend, the gaps, each open project's health, the
+    latest pulse answers."""
     client = checkin.client
     interactions = list(
         client.interactions.select_related("project").order_by("-occurred_at", "-pk")[:BRIEFING_INTERACTIONS]
@@ -373,6 +381,7 @@ def checkin_briefing(*, user: User, checkin: CheckIn) -> Briefing:
     open_projects = Project.objects.filter(pk__in=visible_projects).exclude(
         status__in=[Project.Status.COMPLETED, Project.Status.CANCELLED]
     )
+    projects = list(open_projects.select_related("client", "recovery_plan").order_by("name", "pk"))
     return Briefing(
         checkin=checkin,
         client=client,
@@ -400,5 +409,12 @@ def checkin_briefing(*, user: User, checkin: CheckIn) -> Briefing:
             MilestoneChange.objects.filter(milestone__project__in=open_projects, changed_at__gte=since)
             .select_related("milestone__project")
             .order_by("-changed_at")
+        ),
+        history=health_history(client=client),
+        expectation_gaps=expectation_gaps_of(projects=projects),
+        perception_gap=perception_gap_for(client=client),
+        projects=projects,
+        pulse_answers=pulse_answers_recent(
+            answers=PulseAnswer.objects.filter(client=client, project__in=visible_projects), limit=BRIEFING_ANSWERS
         ),
     )

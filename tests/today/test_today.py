@@ -20,7 +20,9 @@ from projects.selectors import expectation_gaps
 from tests.factories import ClientFactory, ContactFactory, UserFactory
 
 TODAY_QUERIES = 14  # 11, plus unhappy pulse answers and the perception gaps (their answers, our sentiment)
-BRIEFING_QUERIES = 9
+BRIEFING_QUERIES = (
+    15  # 9, plus health history, open projects, their expectation gaps, the perception gap (2) and pulse answers
+)
 
 
 def populate(manager, *, clients: int = 1) -> dict:
