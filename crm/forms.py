@@ -65,6 +65,15 @@ class ClientFilterForm(forms.Form):
     )
 
     def __init__(self, *args: Any, managers: list[User], **kwargs: Any) -> None:
+        data = args[0] if args else kwargs.get("data")
+        if data is not None and data.get("health") and not data.get("band"):
+            # /clients/?health=at_risk (Today's portfolio chart links) is the band filter.
+            band = data.get("health")
+            data = data.copy()
+            data.pop("health", None)
+            data["band"] = band
+            args = (data, *args[1:]) if args else args
+            kwargs = kwargs if args else {**kwargs, "data": data}
         super().__init__(*args, **kwargs)
         self.fields["account_manager"].choices = [("", "Anyone"), *((m.pk, str(m)) for m in managers)]
 

@@ -351,3 +351,61 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} with {self.client} on {self.due_on:%Y-%m-%d}"
+
+
+class HealthSnapshot(models.Model):
+    """A client's health as it stood on one day (the client's own calendar day): one row per
+    client per day, the latest computation of that day wins. Kept for 13 months, so the client
+    page can chart a year and "fell in the last 14 days" reads from here."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="health_snapshots")
+    day = models.DateField()
+    score = models.PositiveSmallIntegerField()
+    band = models.CharField(max_length=8, choices=HealthBand.choices)
+    factors = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["client", "day"]
+        constraints = [models.UniqueConstraint(fields=["client", "day"], name="health_snapshot_once_a_day")]
+        indexes = [models.Index(fields=["day"], name="health_snapshot_day")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.day:%Y-%m-%d}: {self.score}"
+
+
+class PulseAnswer(models.Model):
+    """The client's own answer to "How are we doing on <project>?" for one ISO week: from the
+    links in the weekly report or the portal's project page. One per contact, project and week;
+    a later answer in the same week replaces the earlier one."""
+
+    class Via(models.TextChoices):
+        EMAIL = "email", "Weekly report"
+        PORTAL = "portal", "Portal"
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="pulse_answers")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="pulse_answers")
+    project = models.ForeignKey("projects.Project", on_delete=models.CASCADE, related_name="pulse_answers")
+    week = models.DateField(help_text="The Monday of the ISO week answered for, in the client's time zone.")
+    score = models.PositiveSmallIntegerField(choices=Interaction.Sentiment.choices)
+    comment = models.TextField(max_length=2000, blank=True)
+    via = models.CharField(max_length=6, choices=Via.choices, default=Via.EMAIL)
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-answered_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["contact", "project", "week"], name="pulse_answer_once_a_week"),
+            models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="pulse_answer_score_range"),
+        ]
+        indexes = [
+            models.Index(fields=["client", "-answered_at"], name="pulse_answer_client"),
+            models.Index(fields=["project", "-answered_at"], name="pulse_answer_project"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} on {self.project_id}, week of {self.week:%Y-%m-%d}: {self.score}"
+
+    @property
+    def iso_week_label(self) -> str:
+        year, week, _ = self.week.isocalendar()
+        return f"{year}-W{week:02d}"

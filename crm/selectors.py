@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Exists, F, Model, OuterRef, Q, QuerySet, Value
@@ -14,9 +14,12 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import User
-from crm.models import ActionItem, CheckIn, Client, Contact, Interaction
+from crm.health import BAND_ORDER, band_fell
+from crm.models import ActionItem, CheckIn, Client, Contact, HealthBand, HealthSnapshot, Interaction, PulseAnswer
+from crm.perception import PerceptionGap, perception_gap_for
+from crm.pulse import pulse_answers_between, pulse_answers_recent
 from projects.models import ChangeRequest, Decision, MilestoneChange, Project, RiskIssue
-from projects.selectors import project_scope, projects_for_user, projects_of_client
+from projects.selectors import ExpectationGap, expectation_gaps_of, project_scope, projects_for_user, projects_of_client
 from ui.pagination import Page, SortKey, keyset_page
 
 
@@ -112,6 +115,80 @@ def account_managers_for_filter(*, user: User) -> QuerySet[User]:
 
 TIMELINE_PAGE_SIZE = 20
 SENTIMENT_CHART_SPAN = timedelta(days=365)
+FALL_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class HealthFall:
+    """The band fell in the last 14 days: from the best score of that stretch to today's."""
+
+    on: date
+    from_score: int
+    from_band: str
+    to_score: int
+    to_band: str
+
+    @property
+    def from_band_label(self) -> str:
+        return HealthBand(self.from_band).label
+
+    @property
+    def to_band_label(self) -> str:
+        return HealthBand(self.to_band).label
+
+
+@dataclass(frozen=True)
+class HealthHistory:
+    series: list[dict[str, Any]]  # {"date", "score", "band"}, oldest first, the last 12 months
+    fell: HealthFall | None
+
+    @property
+    def trend(self) -> int | None:
+        """Today's score minus the score 30 days ago (or the oldest of the last 30 days)."""
+        if len(self.series) < 2:
+            return None
+        since = (date.fromisoformat(self.series[-1]["date"]) - timedelta(days=30)).isoformat()
+        base = next((p for p in self.series if p["date"] >= since), self.series[0])
+        return int(self.series[-1]["score"]) - int(base["score"])
+
+    @property
+    def trend_text(self) -> str:
+        trend = self.trend
+        if trend is None:
+            return ""
+        if trend == 0:
+            return "Unchanged over 30 days"
+        return f"{'Up' if trend > 0 else 'Down'} {abs(trend)} over 30 days"
+
+
+def health_history(*, client: Client, today: date | None = None) -> HealthHistory:
+    """The last 12 months of daily snapshots (one query, at most 366 rows) and whether the band
+    fell within the last 14 days: the best snapshot of those days against the latest one."""
+    today = today or timezone.localdate(timezone.now(), client.zone)
+    rows = list(
+        HealthSnapshot.objects.filter(client=client, day__gt=today - SENTIMENT_CHART_SPAN, day__lte=today)
+        .order_by("day")
+        .values_list("day", "score", "band")
+    )
+    series = [{"date": day.isoformat(), "score": score, "band": band} for day, score, band in rows]
+    fell = None
+    if rows:
+        last_day, last_score, last_band = rows[-1]
+        recent = [row for row in rows[:-1] if row[0] >= last_day - FALL_WINDOW]
+        if recent:
+            best_day, best_score, best_band = max(recent, key=lambda row: (-BAND_ORDER[row[2]], row[1], row[0]))
+            if band_fell(best_band, last_band):
+                fell = HealthFall(best_day, best_score, best_band, last_score, last_band)
+    return HealthHistory(series=series, fell=fell)
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    """The client page's timeline holds interactions and the client's own pulse answers."""
+
+    at: datetime
+    interaction: Interaction | None = None
+    answer: PulseAnswer | None = None
 
 
 @dataclass(frozen=True)
@@ -124,25 +201,51 @@ class ClientPage:
     open_checkins: list[CheckIn]
     timeline: Page[Interaction]
     sentiment_series: list[dict[str, Any]]
+    history: HealthHistory
+    perception_gap: PerceptionGap | None
+    expectation_gaps: list[ExpectationGap]
+    timeline_entries: list[TimelineEntry]
 
 
 def client_page(*, user: User, client: Client, cursor: str | None) -> ClientPage:
-    """Everything the client page shows, fetched up front (a fixed number of queries)."""
+    """Everything the client page shows, fetched up front (a fixed number of queries). Pulse
+    answers join the timeline page they fall within (from the page's oldest interaction to
+    the one before it; the first page runs to now)."""
+    timeline = keyset_page(
+        client.interactions.all(),
+        sort=SortKey(F("occurred_at"), "datetime", descending=True),
+        cursor=cursor,
+        size=TIMELINE_PAGE_SIZE,
+    )
+    projects = projects_of_client(user=user, client=client)
+    items = list(timeline.items)
+    # An answer shows on the page of the first interaction older than it.
+    start = items[-1].occurred_at if items and timeline.next_cursor else None
+    end = None
+    if items and timeline.previous_cursor:
+        first = items[0]
+        end = (
+            client.interactions.filter(
+                Q(occurred_at__gt=first.occurred_at) | Q(occurred_at=first.occurred_at, pk__gt=first.pk)
+            )
+            .order_by("occurred_at", "pk")
+            .values_list("occurred_at", flat=True)
+            .first()
+        )
+    answers = pulse_answers_between(client=client, start=start, end=end) if items or not cursor else []
+    entries = [TimelineEntry(at=i.occurred_at, interaction=i) for i in items] + [
+        TimelineEntry(at=a.answered_at, answer=a) for a in answers
+    ]
     return ClientPage(
         client=client,
-        projects=projects_of_client(user=user, client=client),
+        projects=projects,
         team=list(client.team.all()),
         contacts=list(client.contacts.annotate(portal_active=F("user__is_active"))),
         open_action_items=list(
             client.action_items.filter(done_at__isnull=True).select_related("owner", "owner_contact")
         ),
         open_checkins=list(client.checkins.filter(state=CheckIn.State.DUE).select_related("owner")),
-        timeline=keyset_page(
-            client.interactions.all(),
-            sort=SortKey(F("occurred_at"), "datetime", descending=True),
-            cursor=cursor,
-            size=TIMELINE_PAGE_SIZE,
-        ),
+        timeline=timeline,
         sentiment_series=[
             {"date": occurred_at.date().isoformat(), "sentiment": sentiment}
             for occurred_at, sentiment in client.interactions.filter(
@@ -151,6 +254,10 @@ def client_page(*, user: User, client: Client, cursor: str | None) -> ClientPage
             .order_by("occurred_at", "pk")
             .values_list("occurred_at", "sentiment")
         ],
+        history=health_history(client=client),
+        perception_gap=perception_gap_for(client=client),
+        expectation_gaps=expectation_gaps_of(projects=projects),
+        timeline_entries=sorted(entries, key=lambda entry: entry.at, reverse=True),
     )
 
 
@@ -227,6 +334,7 @@ def my_action_items(*, user: User, show: str, today: date) -> QuerySet[ActionIte
 # The briefing ------------------------------------------------------------------------------------
 
 BRIEFING_INTERACTIONS = 5
+BRIEFING_ANSWERS = 5
 
 
 @dataclass(frozen=True)
@@ -243,11 +351,18 @@ class Briefing:
     pending_changes: list[Any]
     recent_decisions: list[Any]
     moved_milestones: list[Any]
+    history: HealthHistory
+    expectation_gaps: list[ExpectationGap]
+    perception_gap: PerceptionGap | None
+    projects: list[Project]  # open, visible to the reader, with their health
+    pulse_answers: list[PulseAnswer]  # the latest few, newest first
 
 
 def checkin_briefing(*, user: User, checkin: CheckIn) -> Briefing:
     """Built in a fixed number of queries: one per list, however long the history. Project items
-    come only from the client's projects this user may see."""
+    (and pulse answers) come only from the client's projects this user may see. It leads with
+    what to know before the call: band and trend, the gaps, each open project's health, the
+    latest pulse answers."""
     client = checkin.client
     interactions = list(
         client.interactions.select_related("project").order_by("-occurred_at", "-pk")[:BRIEFING_INTERACTIONS]
@@ -262,6 +377,7 @@ def checkin_briefing(*, user: User, checkin: CheckIn) -> Briefing:
     open_projects = Project.objects.filter(pk__in=visible_projects).exclude(
         status__in=[Project.Status.COMPLETED, Project.Status.CANCELLED]
     )
+    projects = list(open_projects.select_related("client", "recovery_plan").order_by("name", "pk"))
     return Briefing(
         checkin=checkin,
         client=client,
@@ -289,5 +405,12 @@ def checkin_briefing(*, user: User, checkin: CheckIn) -> Briefing:
             MilestoneChange.objects.filter(milestone__project__in=open_projects, changed_at__gte=since)
             .select_related("milestone__project")
             .order_by("-changed_at")
+        ),
+        history=health_history(client=client),
+        expectation_gaps=expectation_gaps_of(projects=projects),
+        perception_gap=perception_gap_for(client=client),
+        projects=projects,
+        pulse_answers=pulse_answers_recent(
+            answers=PulseAnswer.objects.filter(client=client, project__in=visible_projects), limit=BRIEFING_ANSWERS
         ),
     )

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from crm.health import HealthInputs, health_of
-from crm.models import ActionItem, CheckIn, Client, Contact, Interaction, Participant
+from crm.models import ActionItem, CheckIn, Client, Contact, HealthSnapshot, Interaction, Participant, PulseAnswer
+from crm.perception import PERCEPTION_WINDOW, perception_difference
 from crm.schedule import local_moment
 from outbox.models import OutboundEmail
 from outbox.services import email_queue
@@ -653,9 +654,29 @@ def _per_client(queryset: QuerySet[Any], client_path: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def _mood_inputs(readings: list[tuple[datetime, int, bool]], *, now: datetime) -> dict[str, Any]:
+    """From one client's readings (when, value, whether it is theirs): the samples for the mood,
+    the run of unhappy readings at the top, and the 30-day perception difference."""
+    readings = sorted(readings, key=lambda reading: reading[0], reverse=True)
+    streak = 0
+    for _, value, _ in readings:
+        if value > 2:
+            break
+        streak += 1
+    recent = [reading for reading in readings if reading[0] >= now - PERCEPTION_WINDOW]
+    return {
+        "sentiments": [value for _, value, theirs in readings if not theirs][:SENTIMENT_SAMPLE],
+        "answers": [value for _, value, theirs in readings if theirs][:SENTIMENT_SAMPLE],
+        "low_streak": streak,
+        "perception_difference": perception_difference(
+            [value for _, value, theirs in recent if not theirs], [value for _, value, theirs in recent if theirs]
+        ),
+    }
+
+
 def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tuple[Client, HealthInputs]]:
-    """The score's inputs for many clients in two queries: one row per client with its counts,
-    and the recent sentiment of all of them."""
+    """The score's inputs for many clients in three queries: one row per client with its counts,
+    the recent logged sentiment and the recent pulse answers of all of them."""
     today = timezone.localdate(now)
     active = Project.objects.filter(status=Project.Status.ACTIVE)
     rows = clients.order_by().annotate(
@@ -687,19 +708,27 @@ def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tupl
             "contact__client",
         ),
     )
-    sentiments: dict[int, list[int]] = {}
-    recent = (
+    # Every reading of the last 90 days, ours (logged sentiment) and theirs (pulse answers),
+    # newest first: the mood samples the latest ten of each, the streak and the perception gap
+    # look across both.
+    readings: dict[int, list[tuple[datetime, int, bool]]] = {}
+    for client_id, at, sentiment in (
         Interaction.objects.filter(
             client__in=clients.values("pk"), sentiment__isnull=False, occurred_at__gte=now - SENTIMENT_WINDOW
         )
         .order_by("client_id", "-occurred_at", "-pk")
-        .values_list("client_id", "sentiment")
-    )
-    for client_id, sentiment in recent:
-        sample = sentiments.setdefault(client_id, [])
-        if sentiment is not None and len(sample) < SENTIMENT_SAMPLE:
-            sample.append(sentiment)
-    inputs: dict[int, tuple[Client, HealthInputs]] = {}
+        .values_list("client_id", "occurred_at", "sentiment")
+    ):
+        readings.setdefault(client_id, []).append((at, sentiment, False))
+    for client_id, at, score in (
+        PulseAnswer.objects.filter(
+            client__in=clients.values("pk"), answered_at__gte=now - SENTIMENT_WINDOW, answered_at__lte=now
+        )
+        .order_by("client_id", "-answered_at", "-pk")
+        .values_list("client_id", "answered_at", "score")
+    ):
+        readings.setdefault(client_id, []).append((at, score, True))
+    inputs = {}
     for row in rows:
         worst = "red" if row.red else "amber" if row.amber else "green" if row.green else None
         inputs[row.pk] = (
@@ -709,7 +738,7 @@ def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tupl
                 # Days are counted in the client's own zone.
                 last_contact_on=timezone.localdate(row.last_contacted_at, row.zone) if row.last_contacted_at else None,
                 known_since=timezone.localdate(row.created_at, row.zone),
-                sentiments=sentiments.get(row.pk, []),
+                **_mood_inputs(readings.get(row.pk, []), now=now),
                 our_overdue_items=row.our_overdue,
                 worst_project_health=worst,
                 project_in_recovery=bool(row.recovering),
@@ -723,12 +752,20 @@ def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tupl
 
 
 def client_health_recompute(*, clients: QuerySet[Client], now: datetime | None = None) -> int:
-    """Score the clients and store score, band and factors on them. A band that changes is
-    remembered with when, so Today can show clients whose band fell lately."""
+    """Score the clients, store score, band and factors on them, and keep the day's snapshot
+    (one row per client and day, in the client's zone: a later run that day replaces it). A
+    band that changes is remembered with when. Five queries, however many clients."""
     now = now or timezone.now()
     changed = []
+    snapshots = []
     for client, inputs in health_inputs(clients=clients, now=now).values():
-        health = health_of(inputs, today=timezone.localdate(now, client.zone))
+        day = timezone.localdate(now, client.zone)
+        health = health_of(inputs, today=day)
+        snapshots.append(
+            HealthSnapshot(
+                client=client, day=day, score=health.score, band=health.band, factors=health.factors_as_json()
+            )
+        )
         if client.health_band != health.band:
             client.health_band_before = client.health_band
             client.health_band_changed_at = now
@@ -749,7 +786,24 @@ def client_health_recompute(*, clients: QuerySet[Client], now: datetime | None =
         ],
         batch_size=500,
     )
+    HealthSnapshot.objects.bulk_create(
+        snapshots,
+        update_conflicts=True,
+        unique_fields=["client", "day"],
+        update_fields=["score", "band", "factors"],
+        batch_size=500,
+    )
     return len(changed)
+
+
+SNAPSHOT_KEEP_DAYS = 396  # 13 months: a year's chart plus a month of margin
+
+
+def health_snapshots_prune(*, now: datetime | None = None) -> int:
+    """Delete snapshots older than 13 months: at most ~400 rows per client are ever kept."""
+    cutoff = timezone.localdate(now or timezone.now()) - timedelta(days=SNAPSHOT_KEEP_DAYS)
+    deleted, _ = HealthSnapshot.objects.filter(day__lt=cutoff).delete()
+    return deleted
 
 
 def client_health_refresh(*, client_id: int) -> None:

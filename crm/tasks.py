@@ -19,4 +19,8 @@ def client_health_sweep() -> int:
 
 @shared_task(name="crm.tasks.client_health_recompute_all", ignore_result=True)
 def client_health_recompute_all() -> int:
-    return services.client_health_recompute(clients=Client.objects.filter(archived_at__isnull=True))
+    """Nightly: rescore every client (time alone changes the score), which writes the day's
+    snapshots, then drop snapshots past their 13 months."""
+    scored = services.client_health_recompute(clients=Client.objects.filter(archived_at__isnull=True))
+    services.health_snapshots_prune()
+    return scored

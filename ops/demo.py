@@ -4,6 +4,7 @@ nothing. Dates are relative to today, so the demo always has something due."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,8 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from crm import pulse
 from crm import services as crm
-from crm.models import ActionItem, Client, Contact, HealthBand, Interaction
+from crm.health import band_for
+from crm.models import ActionItem, Client, Contact, HealthBand, HealthSnapshot, Interaction, PulseAnswer
+from crm.perception import week_of
 from crm.schedule import weekly_moment_at_or_before
 from outbox.models import OutboundEmail
 from portal import reports as weekly_reports
@@ -330,6 +334,64 @@ def seed_portal(*, password: str) -> User:
     return contact.user
 
 
+# client → its report recipient's pulse answers: (weeks ago, score, comment)
+PULSE = {
+    "Northwind Logistics": [(3, 5, ""), (2, 4, ""), (1, 5, "Great week: the route planner already saves us time.")],
+    # We logged worried meetings; they say it is going well enough: a perception gap the other way.
+    "Bluefin Health": [(3, 4, ""), (2, 4, ""), (1, 3, "Go-live dates keep moving; we need a firm plan.")],
+    "Quayside Bank": [(4, 1, "Four weeks late and no clear plan."), (2, 2, ""), (1, 3, "The stand-ups help.")],
+    # We logged a very happy meeting; they say otherwise: the demo's perception gap.
+    "Vantage Robotics": [(1, 2, "We hear everything is fine, but the sensors still fail every week.")],
+}
+
+
+def seed_pulse() -> None:
+    """The client's voice: pulse answers from the report recipients of four clients; Vantage
+    Robotics answers far below what we logged and Bluefin Health above it: perception gaps
+    both ways."""
+    now = timezone.now()
+    for name, answers in PULSE.items():
+        client = Client.objects.get(name=name)
+        if PulseAnswer.objects.filter(client=client).exists():
+            continue
+        project = client.projects.filter(status=Project.Status.ACTIVE).order_by("pk").first()
+        contact = client.contacts.filter(receives_reports=True).first() or client.contacts.first()
+        if project is None or contact is None:
+            continue
+        for weeks_ago, score, comment in answers:
+            when = now - timedelta(days=7 * weeks_ago - 5)
+            pulse.pulse_answer_record(
+                contact=contact,
+                project_id=project.pk,
+                project_client_id=client.pk,
+                week=week_of(timezone.localdate(when, client.zone)),
+                score=score,
+                comment=comment,
+                now=when,
+            )
+
+
+def seed_history() -> None:
+    """A year of daily snapshots per client, so the client page's chart has something to show.
+    Synthetic: today's real score with a slow wave behind it; Bluefin Health was healthy until a
+    few days ago (its fall shows on its page and on Today)."""
+    snapshots = []
+    for index, client in enumerate(Client.objects.filter(archived_at__isnull=True, health_score__isnull=False)):
+        today = timezone.localdate(timezone.now(), client.zone)  # the day the real snapshot was kept
+        for days_ago in range(1, 365):
+            if client.name == "Bluefin Health" and days_ago >= 4:
+                score = 84 - days_ago // 60
+            else:
+                wave = 14 * math.sin(days_ago / 45 + index) * min(1.0, days_ago / 60)
+                score = max(0, min(100, round((client.health_score or 0) + wave)))
+            snapshots.append(
+                HealthSnapshot(
+                    client=client, day=today - timedelta(days=days_ago), score=score, band=band_for(score), factors=[]
+                )
+            )
+    HealthSnapshot.objects.bulk_create(snapshots, ignore_conflicts=True, batch_size=1000)
+
+
 def seed_health(*, people: DemoPeople) -> None:
     """Score every client, then give the demo a little history: one report email that bounced,
     and a client whose band fell this week (it was healthy before its sentiment dropped)."""
@@ -354,7 +416,10 @@ def seed_demo(*, password: str, progress: Progress) -> DemoPeople:
     people = seed_people(password=password)
     seed_crm(people=people, progress=progress)
     seed_projects(people=people, progress=progress)
-    progress("health: every client scored")
+    progress("pulse: clients' answers to 'How are we doing?'")
+    seed_pulse()
+    progress("health: every client scored, with a year of history")
     seed_health(people=people)
+    seed_history()
     progress("portal: a client contact with access")
     return dataclasses.replace(people, portal_contact=seed_portal(password=password))

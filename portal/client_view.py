@@ -555,12 +555,23 @@ class SentReport:
     client_name: str
     manager_name: str
     manager_email: str
+    project_id: int = 0
+    iso_year: int = 0
+    iso_week: int = 0
+
+    @property
+    def week(self) -> date:
+        """The Monday of the report's ISO week: the week its pulse answers are for."""
+        return date.fromisocalendar(self.iso_year, self.iso_week, 1)
 
 
 def sent_report(*, report_id: int) -> SentReport | None:
     row = (
         StatusReport.objects.filter(pk=report_id)
         .values(
+            "project_id",
+            "iso_year",
+            "iso_week",
             "subject",
             "html",
             "text",
@@ -581,4 +592,7 @@ def sent_report(*, report_id: int) -> SentReport | None:
         client_name=row["project__client__name"],
         manager_name=row["project__manager__full_name"] or row["project__manager__email"],
         manager_email=row["project__manager__email"],
+        project_id=row["project_id"],
+        iso_year=row["iso_year"],
+        iso_week=row["iso_week"],
     )

@@ -10,6 +10,7 @@ from outbox.emails import make_message
 from outbox.models import OutboundEmail
 from portal.client_view import sent_report
 from portal.models import SignInToken
+from portal.pulse import pulse_links
 from portal.services import TOKEN_LIFETIME, portal_user_can_sign_in, token_issue
 
 
@@ -46,7 +47,8 @@ def sign_in_message(email: OutboundEmail) -> EmailMultiAlternatives | None:
 
 
 def status_report_message(email: OutboundEmail) -> EmailMultiAlternatives | None:
-    """The stored report, wrapped for one recipient with their own unsubscribe link; replies go
+    """The stored report, wrapped for one recipient with their own unsubscribe link and their own
+    signed pulse links ("How are we doing on <project>?", five answers); replies go
     to the project manager. Nothing goes to a contact who unsubscribed or opted out after the
     report was built."""
     contact = email.contact
@@ -56,10 +58,11 @@ def status_report_message(email: OutboundEmail) -> EmailMultiAlternatives | None
     if report is None:
         return None
     url = unsubscribe_url(contact)
+    pulse = pulse_links(contact_id=contact.pk, project_id=report.project_id, week=report.week)
     return make_message(
         "status-report",
         to=email.to_email,
-        context={"report": report, "contact_name": contact.name, "unsubscribe_url": url},
+        context={"report": report, "contact_name": contact.name, "unsubscribe_url": url, "pulse_links": pulse},
         headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
         reply_to=[report.manager_email],
     )

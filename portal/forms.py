@@ -4,6 +4,8 @@ from typing import Any
 
 from django import forms
 
+from crm.models import Interaction
+
 
 class SignInLinkForm(forms.Form):
     """Asks for an address. Its field ids carry a prefix because the sign-in page also holds
@@ -16,3 +18,20 @@ class SignInLinkForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "link-%s")
         super().__init__(*args, **kwargs)
+
+
+class PulseForm(forms.Form):
+    """The client's answer to "How are we doing on <project>?" with an optional comment."""
+
+    score = forms.TypedChoiceField(
+        label="Your answer",
+        coerce=int,
+        choices=list(reversed(Interaction.Sentiment.choices)),  # very happy first
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label="Anything you would like to tell us? (optional)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -23,13 +23,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.decorators import contact_required, staff_required
 from accounts.forms import SignInForm
 from accounts.services import client_ip
-from crm.models import Contact
+from crm import pulse as crm_pulse
+from crm.models import Contact, PulseAnswer
 from crm.selectors import contacts_for_user
 from crm.services import contact_unsubscribe
 from crm.unsubscribe import contact_for_unsubscribe_token
 from portal import client_view, reports, services
-from portal.forms import SignInLinkForm
+from portal.forms import PulseForm, SignInLinkForm
 from portal.models import SignInToken
+from portal.pulse import Problem, pulse_target
 from projects.selectors import projects_for_user
 
 View = Callable[..., HttpResponse]
@@ -86,10 +88,38 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @contact_required
 def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    page = client_view.portal_project_window(contact=_contact(request), pk=pk)
+    contact = _contact(request)
+    page = client_view.portal_project_window(contact=contact, pk=pk)
     if page is None:
         raise Http404
-    return render(request, "portal/project.html", {"page": page})
+    week = crm_pulse.pulse_week(client=contact.client)
+    answer = crm_pulse.pulse_answer_of(contact=contact, project_id=pk, week=week)
+    form = PulseForm(initial={"score": answer.score, "comment": answer.comment} if answer else None)
+    return render(request, "portal/project.html", {"page": page, "pulse_form": form, "pulse_answer": answer})
+
+
+@require_POST
+@contact_required
+def project_pulse(request: HttpRequest, pk: int) -> HttpResponse:
+    """A signed-in contact answers "How are we doing?" on the project page (this week's answer,
+    replacing an earlier one of the same week)."""
+    contact = _contact(request)
+    project = get_object_or_404(client_view.portal_projects(contact=contact), pk=pk)
+    form = PulseForm(request.POST)
+    if form.is_valid():
+        crm_pulse.pulse_answer_record(
+            contact=contact,
+            project_id=project.pk,
+            project_client_id=project.client_id,
+            week=crm_pulse.pulse_week(client=contact.client),
+            score=form.cleaned_data["score"],
+            comment=form.cleaned_data["comment"],
+            via=PulseAnswer.Via.PORTAL,
+        )
+        messages.success(request, "Thank you: your answer went to your project team.")
+    else:
+        messages.error(request, "Choose one of the five answers to send.")
+    return redirect("portal:project_detail", pk=project.pk)
 
 
 @require_GET
@@ -245,3 +275,40 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         contact_unsubscribe(contact=contact)
         return render(request, "email/unsubscribed.html", {"contact": contact})
     return render(request, "email/unsubscribe.html", {"contact": contact})
+
+
+# /portal/pulse/<token>/ (the answer links of the weekly report; no sign-in) --------------------
+
+
+@csrf_exempt  # checked by token_page_csrf instead
+@token_page_csrf
+@token_page
+@require_http_methods(["GET", "POST"])
+def pulse(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows the chosen answer with a Send button and a comment box (a link scanner that
+    opens it records nothing); POST records it. A bad link gets a page saying why."""
+    target = pulse_target(token)
+    if isinstance(target, Problem):
+        return render(request, "portal/pulse_problem.html", {"problem": target.value}, status=target.status)
+    context: dict[str, Any] = {"target": target}
+    if request.method == "POST":
+        form = PulseForm(request.POST)
+        if form.is_valid():
+            try:
+                crm_pulse.pulse_answer_record(
+                    contact=target.contact,
+                    project_id=target.project_id,
+                    project_client_id=target.project_client_id,
+                    week=target.week,
+                    score=form.cleaned_data["score"],
+                    comment=form.cleaned_data["comment"],
+                    via=PulseAnswer.Via.EMAIL,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return render(request, "portal/pulse_thanks.html", {**context, "score": form.cleaned_data["score"]})
+    else:
+        chosen = request.GET.get("score", "")
+        form = PulseForm(initial={"score": int(chosen)} if chosen in ("1", "2", "3", "4", "5") else None)
+    return render(request, "portal/pulse.html", {**context, "form": form})

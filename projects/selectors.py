@@ -27,7 +27,9 @@ from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from accounts.models import User
-from crm.models import Client, Interaction
+from crm.models import Client, Interaction, PulseAnswer
+from crm.perception import PerceptionGap, perception_gap_for
+from crm.pulse import pulse_answer_counts, pulse_answers_recent
 from outbox.models import OutboundEmail
 from projects.models import (
     CLOSED_STATUSES,
@@ -164,6 +166,41 @@ class ReportHistory:
     iso_week: int
     period_end: date
     deliveries: list[ReportDelivery]
+    answers: int = 0  # pulse answers for the report's week
+
+    @property
+    def week(self) -> date:
+        return date.fromisocalendar(self.iso_year, self.iso_week, 1)
+
+    @property
+    def sent(self) -> int:
+        return sum(1 for d in self.deliveries if d.status == OutboundEmail.Status.SENT)
+
+
+@dataclass(frozen=True)
+class PulseSummary:
+    """The client's answers on a project: the latest few, and how many of the recipients of
+    the last reports answered (answers for a report's week / deliveries sent that week)."""
+
+    answers: list[PulseAnswer]
+    answered: int
+    sent: int
+
+    @property
+    def response_rate(self) -> int | None:
+        return round(100 * self.answered / self.sent) if self.sent else None
+
+
+def pulse_summary(*, project: Project, reports: list[ReportHistory]) -> PulseSummary:
+    """Two queries: the latest answers, and the answer count of each reported week."""
+    counts = pulse_answer_counts(project_id=project.pk, weeks=[report.week for report in reports])
+    for report in reports:
+        report.answers = counts.get(report.week, 0)
+    return PulseSummary(
+        answers=pulse_answers_recent(answers=PulseAnswer.objects.filter(project=project)),
+        answered=sum(min(report.answers, report.sent) for report in reports if report.sent),
+        sent=sum(report.sent for report in reports),
+    )
 
 
 REPORT_HISTORY = 10
@@ -253,6 +290,8 @@ class ProjectPage:
     reports: list[ReportHistory]
     expectation_gap: ExpectationGap | None
     today: date
+    pulse: PulseSummary | None = None
+    perception_gap: PerceptionGap | None = None
 
     @property
     def overdue_milestones(self) -> list[Milestone]:
@@ -275,6 +314,7 @@ class ProjectPage:
 def project_page(*, project: Project) -> ProjectPage:
     """Everything the project page shows, in a fixed number of queries."""
     milestones = list(project.milestones.prefetch_related("changes"))
+    reports = report_history(project=project)
     return ProjectPage(
         project=project,
         team=list(project.team.all()),
@@ -284,9 +324,11 @@ def project_page(*, project: Project) -> ProjectPage:
         change_requests=list(project.change_requests.select_related("decided_by")),
         decisions=list(project.decisions.all()),
         status_updates=list(project.status_updates.select_related("author")[:20]),
-        reports=report_history(project=project),
+        reports=reports,
         expectation_gap=expectation_gap_for(project=project),
         today=timezone.localdate(),
+        pulse=pulse_summary(project=project, reports=reports),
+        perception_gap=perception_gap_for(client=project.client),
     )
 
 
@@ -366,6 +408,17 @@ def expectation_gap_for(*, project: Project, now: datetime | None = None) -> Exp
     }
     gaps = _gaps([row], now=now or timezone.now())
     return gaps[0] if gaps else None
+
+
+def expectation_gaps_of(*, projects: list[Project], now: datetime | None = None) -> list[ExpectationGap]:
+    """The gaps of projects already loaded with their clients: one query (none without an
+    active project)."""
+    rows = [
+        {"pk": p.pk, "name": p.name, "health": p.health, "client_id": p.client_id, "client__name": p.client.name}
+        for p in projects
+        if p.status == Project.Status.ACTIVE
+    ]
+    return _gaps(rows, now=now or timezone.now()) if rows else []
 
 
 def _gaps(rows: Sequence[Mapping[str, Any]], *, now: datetime) -> list[ExpectationGap]:

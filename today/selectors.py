@@ -5,19 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q
+from django.db.models import Case, IntegerField, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from crm.health import band_fell
-from crm.models import ActionItem, CheckIn, Client
+from crm.models import ActionItem, CheckIn, Client, HealthBand, HealthSnapshot, PulseAnswer
+from crm.perception import PerceptionGap, perception_gaps
+from crm.pulse import pulse_answers_low
 from crm.selectors import clients_for_user
 from outbox.models import OutboundEmail
 from projects.models import Health, Milestone, Project
 from projects.selectors import ExpectationGap, expectation_gaps, projects_for_user
 
 WEEK = timedelta(days=6)
+AT_RISK_NAMED = 10  # Today names the lowest-scoring at-risk clients; the rest are a link away
+GAPS_SHOWN = 10
+FALLEN_SHOWN = 20
 BAND_FALL_WINDOW = timedelta(days=14)
 FAILED_EMAIL_WINDOW = timedelta(days=30)
 
@@ -43,6 +48,26 @@ class TodayPage:
     milestones: list[Milestone]
     failed_emails: list[OutboundEmail]
     portfolio: list[PortfolioEntry]
+    low_answers: list[PulseAnswer]
+    perception_gaps: list[PerceptionGap]
+
+    @property
+    def at_risk(self) -> list[PortfolioEntry]:
+        """The at-risk clients, lowest score first (the portfolio is sorted by score)."""
+        return [entry for entry in self.portfolio if entry.band == HealthBand.AT_RISK][:AT_RISK_NAMED]
+
+    @property
+    def band_links(self) -> list[dict[str, object]]:
+        """Each band of the portfolio chart with its count and the client list filtered to it."""
+        counts = self.band_counts
+        return [
+            {"band": band, "label": label, "count": counts[band], "url": f"{reverse('crm:client_list')}?health={band}"}
+            for band, label in HealthBand.choices
+        ]
+
+    @property
+    def chart_data(self) -> dict[str, object]:
+        return {**self.band_counts, "links": [link["url"] for link in self.band_links]}
 
     @property
     def band_counts(self) -> dict[str, int]:
@@ -56,7 +81,7 @@ class TodayPage:
     def is_empty(self) -> bool:
         return not any(
             (self.checkins, self.action_items, self.projects, self.gaps, self.fallen, self.milestones,
-             self.failed_emails)
+             self.failed_emails, self.low_answers, self.perception_gaps)
         )  # fmt: skip
 
 
@@ -109,7 +134,26 @@ def today_page(*, viewer: User, now: datetime | None = None) -> TodayPage:
     attention = projects.filter(status__in=[Project.Status.ACTIVE, Project.Status.ON_HOLD]).filter(
         Q(health__in=[Health.RED, Health.AMBER]) | Q(recovery_plan__isnull=False)
     )
-    fallen = clients.filter(health_band_changed_at__gte=now - BAND_FALL_WINDOW).order_by("health_score", "name")
+    # The best band of each client's daily snapshots of the last 14 days, against today's band.
+    band_rank = Case(
+        When(band=HealthBand.HEALTHY, then=Value(0)),
+        When(band=HealthBand.WATCH, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    best_recent = (
+        HealthSnapshot.objects.filter(client=OuterRef("pk"), day__gte=today - BAND_FALL_WINDOW)
+        .order_by(band_rank, "-score")
+        .values("band")[:1]
+    )
+    fallen = (
+        clients.annotate(was_band=Subquery(best_recent))
+        .filter(
+            Q(health_band=HealthBand.WATCH, was_band=HealthBand.HEALTHY)
+            | Q(health_band=HealthBand.AT_RISK, was_band__in=[HealthBand.HEALTHY, HealthBand.WATCH])
+        )
+        .order_by("health_score", "name")[:FALLEN_SHOWN]
+    )
     milestones = (
         Milestone.objects.filter(
             project__in=projects.filter(status=Project.Status.ACTIVE).values("pk"),
@@ -134,8 +178,10 @@ def today_page(*, viewer: User, now: datetime | None = None) -> TodayPage:
         action_items=list(action_items),
         projects=sorted(attention, key=lambda p: (p.recovery_plan_id is None, p.health != Health.RED, p.name)),
         gaps=expectation_gaps(projects=projects, now=now),
-        fallen=[client for client in fallen if band_fell(client.health_band_before, client.health_band)],
+        fallen=list(fallen),
         milestones=list(milestones),
         failed_emails=list(failed),
         portfolio=[PortfolioEntry(pk, name, score, band) for pk, name, score, band in portfolio],
+        low_answers=pulse_answers_low(clients=clients, now=now),
+        perception_gaps=perception_gaps(clients=clients, now=now)[:GAPS_SHOWN],
     )

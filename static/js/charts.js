@@ -15,7 +15,25 @@
           datasets: [{ label: "Clients", data: [data.healthy, data.watch, data.at_risk],
                        backgroundColor: [BAND_COLOURS.healthy, BAND_COLOURS.watch, BAND_COLOURS.at_risk] }],
         },
-        options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+        options: {
+          plugins: { legend: { display: false } },
+          scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
+          // Each bar opens the client list filtered to its band (the links beside the chart do the same).
+          onClick(event, elements) {
+            if (data.links && elements.length) window.location.assign(data.links[elements[0].index]);
+          },
+        },
+      };
+    },
+    history(data) {
+      return {
+        type: "line",
+        data: {
+          labels: data.map((point) => point.date),
+          datasets: [{ label: "Health score", data: data.map((point) => point.score), borderColor: "#146c43",
+                       backgroundColor: data.map((point) => BAND_COLOURS[point.band]), pointRadius: 2, tension: 0.1 }],
+        },
+        options: { scales: { y: { min: 0, max: 100 } }, plugins: { legend: { display: false } } },
       };
     },
     sentiment(data) {

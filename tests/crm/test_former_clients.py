@@ -62,7 +62,7 @@ def test_health_takes_nothing_off_for_check_ins_a_former_client_does_not_have(fo
     from crm.health import HealthInputs, checkin_adherence
 
     inputs = HealthInputs(cadence_days=14, last_contact_on=None, known_since=timezone.localdate() - timedelta(days=400))
-    assert checkin_adherence(inputs, timezone.localdate()).points == -25
+    assert checkin_adherence(inputs, timezone.localdate()).points == -40
     former_inputs = HealthInputs(
         cadence_days=14, last_contact_on=None, known_since=inputs.known_since, has_cadence=False
     )

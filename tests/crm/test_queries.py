@@ -10,14 +10,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from crm import services
-from crm.models import ActionItem, CheckIn
+from crm.models import ActionItem, CheckIn, PulseAnswer
+from crm.perception import week_of
 from crm.selectors import TIMELINE_PAGE_SIZE
 from projects.models import Milestone, Project
 from tests.factories import ActionItemFactory, ClientFactory, ContactFactory, InteractionFactory, UserFactory
 
 SIZES = [1, 25]
 CLIENT_LIST_QUERIES = 4
-CLIENT_PAGE_QUERIES = 10
+# 10, plus the health history, the pulse answers on the timeline, the perception gap (their
+# answers, then our sentiment) and the expectation gaps of its active projects.
+CLIENT_PAGE_QUERIES = 15
 LOG_FORM_GET_QUERIES = 4
 LOG_FORM_POST_QUERIES = 12  # one of them marks the client for a health rescore
 ACTION_ITEM_LIST_QUERIES = 3
@@ -34,11 +37,14 @@ def a_client_with(manager, n):
     """A client with n of everything the client page lists."""
     the_client = services.client_create(name="Sized", account_manager=manager)
     the_client.team.set(UserFactory.create_batch(n))
-    ContactFactory.create_batch(n, client=the_client)
+    contacts = ContactFactory.create_batch(n, client=the_client)
     InteractionFactory.create_batch(n, client=the_client)
     ActionItemFactory.create_batch(n, client=the_client, owner=manager)
     for index in range(n):
-        project = Project.objects.create(client=the_client, name=f"Project {index}", manager=manager)
+        project = Project.objects.create(client=the_client, name=f"Project {index}", manager=manager, status="active")
+        PulseAnswer.objects.create(
+            client=the_client, contact=contacts[index], project=project, week=week_of(timezone.localdate()), score=1
+        )
         Milestone.objects.create(project=project, title="M", due_on=timezone.localdate(), weight=2)
     for days in range(1, n):
         CheckIn.objects.create(
@@ -66,6 +72,8 @@ def test_client_page_queries(client, manager, n, django_assert_num_queries):
     page = response.context["page"]
     assert len(page.contacts) == len(page.open_action_items) == len(page.team) == len(page.projects) == n
     assert len(page.timeline.items) == min(n, TIMELINE_PAGE_SIZE)
+    assert len([entry for entry in page.timeline_entries if entry.answer]) == n
+    assert page.perception_gap is not None
 
 
 @pytest.mark.parametrize("n", SIZES)

@@ -115,5 +115,26 @@ def test_seed_demo_gives_maya_something_in_every_section_of_today(db, settings):
     sections = {
         "checkins": page.checkins, "action_items": page.action_items, "projects": page.projects,
         "gaps": page.gaps, "fallen": page.fallen, "milestones": page.milestones, "failed": page.failed_emails,
+        "low_answers": page.low_answers, "perception_gaps": page.perception_gaps, "at_risk": page.at_risk,
     }  # fmt: skip
     assert [name for name, rows in sections.items() if not rows] == []
+    assert [(gap.client_name, gap.we_are_rosier) for gap in page.perception_gaps] == [
+        ("Bluefin Health", False),
+        ("Vantage Robotics", True),
+    ]
+
+
+def test_seed_demo_has_pulse_answers_and_a_year_of_history(db, settings):
+    from crm.models import Client, HealthSnapshot, PulseAnswer
+    from crm.selectors import health_history
+
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert PulseAnswer.objects.filter(comment__gt="").count() >= 5
+    bluefin = Client.objects.get(name="Bluefin Health")
+    history = health_history(client=bluefin)
+    assert len(history.series) == 365
+    assert history.fell is not None
+    assert HealthSnapshot.objects.count() == 365 * Client.objects.filter(archived_at__isnull=True).count()
+    call_command("seed_demo")  # idempotent
+    assert HealthSnapshot.objects.count() == 365 * Client.objects.filter(archived_at__isnull=True).count()

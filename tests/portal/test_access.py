@@ -15,6 +15,8 @@ PORTAL_URLS = {
     "home": (("get",), True),
     "project_detail": (("get",), True),
     "status_report": (("get",), True),
+    "project_pulse": (("post",), False),  # POST only; who may post: tests/portal/test_pulse.py
+    "pulse": (("get", "post"), False),
     "sign_in": (("get", "post"), False),
     "sign_in_password": (("get", "post"), False),
     "sign_in_sent": (("get",), False),
@@ -28,6 +30,8 @@ def portal_url(name, world):
     kwargs = {
         "project_detail": {"pk": world.a.project.pk},
         "status_report": {"pk": world.a.project.pk, "report_pk": world.a.report.pk},
+        "project_pulse": {"pk": world.a.project.pk},
+        "pulse": {"token": "t" * 43},
         "link": {"token": "t" * 43},
         "invitation": {"token": "t" * 43},
     }.get(name, {})

@@ -3,20 +3,23 @@ kind, within 12 (session and user included)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from crm.models import PulseAnswer
 from outbox.models import OutboundEmail
 from projects import services
 from projects.models import ChangeRequest, Decision, MilestoneChange, StatusReport, StatusUpdate
-from tests.factories import ClientFactory, MilestoneFactory, ProjectFactory, RiskFactory, UserFactory
+from tests.factories import ClientFactory, ContactFactory, MilestoneFactory, ProjectFactory, RiskFactory, UserFactory
 
 SIZES = [1, 25]
 PROJECT_LIST_QUERIES = 5
-PROJECT_PAGE_QUERIES = 12
+# 12, plus the client pulse (latest answers, answers per reported week) and the perception gap
+# (the client's answers, then our logged sentiment).
+PROJECT_PAGE_QUERIES = 16
 
 
 @pytest.fixture
@@ -62,9 +65,15 @@ def test_project_page_queries(client, manager, n, django_assert_num_queries):
             project=project, iso_year=2026, iso_week=index + 1, due_at=timezone.now() - timedelta(weeks=index),
             period_start=today, period_end=today, subject="s", html="h", text="t",
         )  # fmt: skip
+        contact = ContactFactory(client=project.client)
         OutboundEmail.objects.create(
-            key=f"r{index}", kind="status_report", to_email=f"c{index}@x.test", status_report=report
-        )
+            key=f"r{index}", kind="status_report", to_email=contact.email, status_report=report, status="sent",
+            contact=contact,
+        )  # fmt: skip
+        PulseAnswer.objects.create(
+            client=project.client, contact=contact, project=project, week=date.fromisocalendar(2026, index + 1, 1),
+            score=2, comment=f"Comment {index}", answered_at=timezone.now() - timedelta(days=index % 20),
+        )  # fmt: skip
     with django_assert_num_queries(PROJECT_PAGE_QUERIES):
         response = client.get(reverse("projects:project_detail", kwargs={"pk": project.pk}))
     page = response.context["page"]
@@ -72,3 +81,5 @@ def test_project_page_queries(client, manager, n, django_assert_num_queries):
     assert len(page.moved_recently) == n
     assert len(page.reports) == min(n, 10)
     assert all(len(report.deliveries) == 1 for report in page.reports)
+    assert page.pulse.response_rate == 100
+    assert len(page.pulse.answers) == min(n, 10)

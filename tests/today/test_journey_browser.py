@@ -26,7 +26,7 @@ def test_a_manager_prepares_logs_and_sees_today_update(page, live_server, pm, si
     crm.checkin_schedule(client=client, due_on=timezone.localdate() - timedelta(days=2))  # overdue
     client.refresh_from_db()
     score_before = client.health_score
-    assert client.health_band == "watch"  # 100 − 30 (three unhappy meetings) − 11 (20 days, cadence 14)
+    assert client.health_band == "at_risk"  # 100 − 65 (three very unhappy meetings) − 15 (20 days, cadence 14)
 
     sign_in_browser(page, pm)
     page.goto(f"{live_server.url}/")

@@ -9,17 +9,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from crm import pulse
 from crm import services as crm
-from crm.models import ActionItem, Client
+from crm.models import ActionItem, Client, HealthSnapshot
 from outbox.models import OutboundEmail
 from portal import reports
 from projects import services as projects
 from projects.models import Project
 from projects.selectors import expectation_gaps
-from tests.factories import ClientFactory, UserFactory
+from tests.factories import ClientFactory, ContactFactory, UserFactory
 
-TODAY_QUERIES = 11
-BRIEFING_QUERIES = 9
+TODAY_QUERIES = 14  # 11, plus unhappy pulse answers and the perception gaps (their answers, our sentiment)
+BRIEFING_QUERIES = (
+    15  # 9, plus health history, open projects, their expectation gaps, the perception gap (2) and pulse answers
+)
 
 
 def populate(manager, *, clients: int = 1) -> dict:
@@ -37,10 +40,13 @@ def populate(manager, *, clients: int = 1) -> dict:
         project = projects.project_create(client=client, name=f"Project {index:03d}", manager=manager, status="active")
         projects.status_update_post(project=project, author=manager, health="amber", reason="Slipping")
         projects.milestone_create(project=project, title=f"Go-live {index}", due_on=today + timedelta(days=2))
-        Client.objects.filter(pk=client.pk).update(
-            health_score=35, health_band="at_risk", health_band_before="healthy",
-            health_band_changed_at=timezone.now() - timedelta(days=2),
-        )  # fmt: skip
+        Client.objects.filter(pk=client.pk).update(health_score=35, health_band="at_risk")
+        HealthSnapshot.objects.create(client=client, day=today - timedelta(days=5), score=80, band="healthy")
+        for score in (5, 1):  # their answers average 3.0 against our 1.0: a perception gap
+            pulse.pulse_answer_record(
+                contact=ContactFactory(client=client), project_id=project.pk, project_client_id=client.pk,
+                week=pulse.pulse_week(client=client), score=score, comment=f"Said {score}",
+            )  # fmt: skip
         report_email = OutboundEmail.objects.create(
             key=f"failed-{index}", kind="status_report", to_email=f"gone{index}@client.test", status="failed",
             last_error="550 5.1.1 mailbox unknown",
@@ -69,6 +75,7 @@ def test_today_has_every_section_with_links_to_the_next_action(client, manager):
     assert page.projects == [project]
     assert [g.project_id for g in page.gaps] == [project.pk]
     assert page.fallen == [the_client]
+    assert "was healthy" in html
     assert [m.title for m in page.milestones] == ["Go-live 0"]
     assert page.failed_emails == [made["email"]]
     assert "550 5.1.1 mailbox unknown" in html
@@ -111,8 +118,12 @@ def test_today_runs_a_fixed_number_of_queries(client, manager, n, django_assert_
     with django_assert_num_queries(TODAY_QUERIES):
         response = client.get(reverse("today:index"))
     page = response.context["page"]
-    assert len(page.checkins) == len(page.projects) == len(page.gaps) == len(page.fallen) == n
+    assert len(page.checkins) == len(page.projects) == len(page.gaps) == n
+    assert len(page.fallen) == min(n, 20)
     assert len(page.portfolio) == n
+    assert len(page.low_answers) == min(n, 10)
+    assert len(page.perception_gaps) == min(n, 10)
+    assert len(page.at_risk) == min(n, 10)
 
 
 @pytest.mark.parametrize("n", [1, 25])
@@ -248,3 +259,20 @@ def test_a_fall_of_exactly_one_point_counts_despite_rounding(manager):
             occurred_at=timezone.now() - timedelta(days=days_ago),
         )  # fmt: skip
     assert len(expectation_gaps(projects=Project.objects.all())) == 1
+
+
+def test_fell_in_the_last_14_days_is_read_from_the_snapshots(client, manager):
+    today = timezone.localdate()
+    cases = {  # name: (today's band, snapshots (days ago, band))
+        "Fell": ("watch", [(3, "healthy"), (10, "watch")]),
+        "Fell long ago": ("at_risk", [(20, "healthy"), (5, "at_risk")]),
+        "Rose": ("healthy", [(4, "watch")]),
+        "Held": ("watch", [(2, "watch")]),
+    }
+    for name, (band, snapshots) in cases.items():
+        the_client = ClientFactory(name=name, account_manager=manager)
+        Client.objects.filter(pk=the_client.pk).update(health_band=band, health_score=50)
+        for days_ago, was in snapshots:
+            HealthSnapshot.objects.create(client=the_client, day=today - timedelta(days=days_ago), score=60, band=was)
+    client.force_login(manager)
+    assert [c.name for c in client.get(reverse("today:index")).context["page"].fallen] == ["Fell"]
