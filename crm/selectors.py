@@ -176,7 +176,9 @@ def health_history(*, client: Client, today: date | None = None) -> HealthHistor
         last_day, last_score, last_band = rows[-1]
         recent = [row for row in rows[:-1] if row[0] >= last_day - FALL_WINDOW]
         if recent:
-            best_day, best_score, best_band = max(recent, key=lambda row: (-BAND_ORDER[row[2]], row[1], row[0]))
+            best_day, best_score, best_band = max(
+                recent, key=lambda row: (-BAND_ORDER[HealthBand(row[2])], row[1], row[0])
+            )
             if band_fell(best_band, last_band):
                 fell = HealthFall(best_day, best_score, best_band, last_score, last_band)
     return HealthHistory(series=series, fell=fell)

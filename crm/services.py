@@ -719,7 +719,8 @@ def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tupl
         .order_by("client_id", "-occurred_at", "-pk")
         .values_list("client_id", "occurred_at", "sentiment")
     ):
-        readings.setdefault(client_id, []).append((at, sentiment, False))
+        if sentiment is not None:  # excluded by the filter; this tells the type checker
+            readings.setdefault(client_id, []).append((at, sentiment, False))
     for client_id, at, score in (
         PulseAnswer.objects.filter(
             client__in=clients.values("pk"), answered_at__gte=now - SENTIMENT_WINDOW, answered_at__lte=now
@@ -728,7 +729,7 @@ def health_inputs(*, clients: QuerySet[Client], now: datetime) -> dict[int, tupl
         .values_list("client_id", "answered_at", "score")
     ):
         readings.setdefault(client_id, []).append((at, score, True))
-    inputs = {}
+    inputs: dict[int, tuple[Client, HealthInputs]] = {}
     for row in rows:
         worst = "red" if row.red else "amber" if row.amber else "green" if row.green else None
         inputs[row.pk] = (

@@ -113,8 +113,14 @@ def _members(obj: models.Model) -> list[tuple[Kind, QuerySet[Any] | list[int]]]:
             (KINDS["risk"], RiskIssue.objects.filter(project=obj).values("pk")),
             (KINDS["change-request"], ChangeRequest.objects.filter(project=obj).values("pk")),
         ]
-    kind = next(k for k in KINDS.values() if k.event_model.pgh_tracked_model is type(obj))
+    kind = next(k for k in KINDS.values() if getattr(k.event_model, "pgh_tracked_model", None) is type(obj))
     return [(kind, [obj.pk])]
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)  # noqa: S101 (a tracked column, never a relation's reverse side)
+    return field
 
 
 def _tracked_fields(event_model: type[models.Model]) -> list[models.Field[Any, Any]]:
@@ -200,7 +206,7 @@ def _entry(kind: Kind, row: Any, names: dict[tuple[type[models.Model], Any], str
         at=row.pgh_created_at,
         kind=kind,
         object_id=row.pgh_obj_id,
-        object_title=_display(kind.event_model._meta.get_field(kind.title_field), getattr(row, kind.title_field), {}),
+        object_title=_display(_field(kind.event_model, kind.title_field), getattr(row, kind.title_field), {}),
         created=created,
         who=names.get((User, user_id), "") if user_id is not None else "",
         job=str(metadata.get("job", "")),

@@ -191,7 +191,7 @@ def trigger_sql(kind: Kind, *, drop: bool = False) -> list[str]:
     columns = ", ".join(f'"{field}"' for field, _ in kind.weighted)
     # Every name below comes from this module and the models, never from input.
     backfill = (
-        "INSERT INTO search_searchentry (kind, object_id, document) "  # noqa: S608
+        "INSERT INTO search_searchentry (kind, object_id, document) "  # noqa: S608  # nosec B608 (names from the models)
         f"SELECT '{kind.slug}', id, {document('')} FROM {table} ON CONFLICT (kind, object_id) DO NOTHING"
     )
     return [
@@ -206,7 +206,7 @@ BEGIN
   VALUES ('{kind.slug}', NEW.id, {document("NEW.")})
   ON CONFLICT (kind, object_id) DO UPDATE SET document = EXCLUDED.document;
   RETURN NEW;
-END $$""",  # noqa: S608
+END $$""",  # noqa: S608  # nosec B608 (names from this module and the models, never from input)
         f"DROP TRIGGER IF EXISTS {name} ON {table}",
         f"CREATE TRIGGER {name} AFTER INSERT OR DELETE OR UPDATE OF {columns} ON {table} "
         f"FOR EACH ROW EXECUTE FUNCTION {name}()",

@@ -43,7 +43,7 @@ class Command(BaseCommand):
                 table = Client._meta.db_table
                 with connection.cursor() as cursor:
                     cursor.execute(
-                        f"INSERT INTO {table} (name, industry, website, status, time_zone, account_manager_id, "  # noqa: S608
+                        f"INSERT INTO {table} (name, industry, website, status, time_zone, account_manager_id, "  # noqa: S608  # nosec B608 (the table name comes from the model, values are parameters)
                         "checkin_cadence_days, preferred_channel, goals, kpis, notes, health_factors, "
                         "health_band, health_band_before, created_at, updated_at) "
                         "SELECT 'Client ' || n, '=cmd|calc', '', 'active', 'UTC', %s, 14, 'email', "
