@@ -10,7 +10,7 @@ from crm.forms import SELECT, DateInput, staff_users
 from crm.models import Client
 from projects.models import ChangeRequest, Decision, Health, Milestone, Project, RiskIssue, StatusUpdate
 from projects.selectors import PROJECT_SORTS
-from ui.forms import PlausibleDatesMixin
+from ui.forms import PlainMessagesMixin, PlausibleDatesMixin
 
 OPEN_STATUSES = [(value, label) for value, label in Project.Status.choices if value not in ("completed", "cancelled")]
 SCORE_CHOICES = [(1, "1 — very low"), (2, "2 — low"), (3, "3 — medium"), (4, "4 — high"), (5, "5 — very high")]
@@ -32,7 +32,7 @@ class ProjectFilterForm(forms.Form):
         self.fields["client"].choices = [("", "Any client"), *((c.pk, c.name) for c in clients)]
 
 
-class ProjectForm(PlausibleDatesMixin, forms.ModelForm):
+class ProjectForm(PlainMessagesMixin, PlausibleDatesMixin, forms.ModelForm):
     manager = forms.ModelChoiceField(queryset=staff_users())
     team = forms.ModelMultipleChoiceField(queryset=staff_users(), required=False, widget=forms.CheckboxSelectMultiple)
     status = forms.ChoiceField(choices=OPEN_STATUSES, help_text="Complete or cancel a project with “Close project”.")
@@ -91,7 +91,7 @@ class ProjectForm(PlausibleDatesMixin, forms.ModelForm):
         return cleaned
 
 
-class ProjectCloseForm(PlausibleDatesMixin, forms.Form):
+class ProjectCloseForm(PlainMessagesMixin, PlausibleDatesMixin, forms.Form):
     status = forms.ChoiceField(
         label="How did it end?",
         choices=[(Project.Status.COMPLETED, "Completed"), (Project.Status.CANCELLED, "Cancelled")],
@@ -101,7 +101,7 @@ class ProjectCloseForm(PlausibleDatesMixin, forms.Form):
     outcome = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class MilestoneForm(PlausibleDatesMixin, forms.ModelForm):
+class MilestoneForm(PlainMessagesMixin, PlausibleDatesMixin, forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["title", "due_on", "weight", "client_visible", "description"]
@@ -120,7 +120,7 @@ class MilestoneForm(PlausibleDatesMixin, forms.ModelForm):
         return due_on
 
 
-class MilestoneRescheduleForm(PlausibleDatesMixin, forms.Form):
+class MilestoneRescheduleForm(PlainMessagesMixin, PlausibleDatesMixin, forms.Form):
     due_on = forms.DateField(label="New due date", widget=DateInput())
     reason = forms.CharField(max_length=500, help_text="Shown with the change, and to the client if they can see it.")
 
@@ -138,7 +138,7 @@ class MilestoneRescheduleForm(PlausibleDatesMixin, forms.Form):
         return due_on
 
 
-class RiskForm(forms.ModelForm):
+class RiskForm(PlainMessagesMixin, forms.ModelForm):
     probability = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, widget=SELECT, initial=3)
     impact = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, widget=SELECT, initial=3)
 
@@ -165,7 +165,7 @@ class RiskForm(forms.ModelForm):
             del self.fields["status"]
 
 
-class ChangeRequestForm(forms.ModelForm):
+class ChangeRequestForm(PlainMessagesMixin, forms.ModelForm):
     class Meta:
         model = ChangeRequest
         fields = [
@@ -182,9 +182,10 @@ class ChangeRequestForm(forms.ModelForm):
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.project = project
+        self.fields["cost_impact"].label = f"Cost impact ({project.client.currency})"
 
 
-class DecisionForm(PlausibleDatesMixin, forms.ModelForm):
+class DecisionForm(PlainMessagesMixin, PlausibleDatesMixin, forms.ModelForm):
     class Meta:
         model = Decision
         fields = ["title", "rationale", "made_by", "decided_on", "client_visible"]
@@ -201,7 +202,7 @@ class DecisionForm(PlausibleDatesMixin, forms.ModelForm):
         return decided_on
 
 
-class StatusUpdateForm(forms.ModelForm):
+class StatusUpdateForm(PlainMessagesMixin, forms.ModelForm):
     class Meta:
         model = StatusUpdate
         fields = ["health", "reason", "accomplished", "next_steps", "blockers", "client_visible"]
@@ -225,7 +226,7 @@ class StatusUpdateForm(forms.ModelForm):
         return cleaned
 
 
-class RecoveryStartForm(forms.Form):
+class RecoveryStartForm(PlainMessagesMixin, forms.Form):
     root_cause = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Root cause")
     reset_expectations = forms.CharField(
         max_length=5000,
@@ -242,11 +243,11 @@ class RecoveryStartForm(forms.Form):
     exit_criteria = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Exit criteria")
 
 
-class RecoveryEndForm(forms.Form):
+class RecoveryEndForm(PlainMessagesMixin, forms.Form):
     outcome = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="How did it go?")
 
 
-class ReportNoteForm(forms.Form):
+class ReportNoteForm(PlainMessagesMixin, forms.Form):
     note = forms.CharField(
         label="Note for the next report",
         required=False,
