@@ -16,7 +16,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from playwright.sync_api import expect
 
 from tests.conftest import REPO
 
@@ -63,7 +64,6 @@ class Page:
     post: dict[str, str] | None = None  # a form posted with errors: the answer must show them
     label: str = ""
     status: int = 200
-    fills: dict[str, str] = field(default_factory=dict)
 
     @property
     def title(self) -> str:
@@ -350,6 +350,43 @@ def test_every_page_passes_axe_and_fits_the_screen(
             found.append(f"{width} px wide")
         if page.post is not None and not tab.locator(".is-invalid, .alert-danger").count():
             found.append("no error shown")
+        if page.who == "manager" and not tab.get_by_role("link", name="+ Log").is_visible():
+            found.append("the + Log button is not visible without opening the menu")
+        if page.name == "crm:client_detail" and viewport == PHONE:
+            top = {
+                name: tab.get_by_role("heading", name=name).bounding_box()["y"] for name in ("Timeline", "Relationship")
+            }
+            if not top["Timeline"] < top["Relationship"]:
+                found.append("on a phone the timeline comes after the relationship details")
         if found:
             problems[f"{page.title} {page.path}"] = found
     assert problems == {}, json.dumps(problems, indent=1)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_concerns_open_by_themselves_when_the_client_was_unhappy(page, live_server, pm, acme, sign_in_browser):
+    page.set_viewport_size(PHONE)
+    sign_in_browser(page, pm)
+    page.goto(f"{live_server.url}/clients/{acme.pk}/log/")
+    concerns = page.get_by_label("Concerns raised")
+    expect(concerns).not_to_be_visible()
+    page.get_by_label("Happy", exact=True).check()
+    expect(concerns).not_to_be_visible()
+    page.get_by_label("Unhappy", exact=True).check()
+    expect(concerns).to_be_visible()
+    concerns.fill("Worried about the cut-over date.")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_error_summary_takes_the_focus_and_links_to_the_field(page, live_server, pm, sign_in_browser):
+    sign_in_browser(page, pm)
+    page.goto(f"{live_server.url}/clients/new/")
+    page.get_by_label("Check-in every (days)").fill("0")
+    page.get_by_role("button", name="Add client").click()
+    summary = page.get_by_role("alert").filter(has_text="problems to fix")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Name").click()
+    expect(page.get_by_label("Name")).to_be_focused()

@@ -75,9 +75,10 @@ class PlainMessagesMixin:
                     low = validator.limit_value if low is None else max(low, validator.limit_value)
                 elif isinstance(validator, MaxValueValidator) and not callable(validator.limit_value):
                     high = validator.limit_value if high is None else min(high, validator.limit_value)
-            if low is not None:
+            numeric = getattr(field.widget, "input_type", None) == "number"
+            if low is not None and numeric:
                 field.widget.attrs["min"] = low
-            if high is not None:
+            if high is not None and numeric:
                 field.widget.attrs["max"] = high
             span = f"from {low} to {high}" if low is not None and high is not None else ""
             choosing = isinstance(field, forms.ChoiceField | forms.ModelChoiceField | forms.BooleanField)
