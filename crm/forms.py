@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,9 +10,10 @@ from accounts.models import User
 from crm.models import ActionItem, CheckIn, Client, Contact, HealthBand, Interaction
 from crm.selectors import ACTION_ITEM_VIEWS, CLIENT_SORTS, LogChoices
 from crm.services import ActionItemDraft
-from ui.forms import PlausibleDatesMixin, ServiceModelForm
+from ui.forms import PlainMessagesMixin, PlausibleDatesMixin, ServiceModelForm
+from ui.money import currency_choices
+from ui.timezones import TimeZoneField
 
-TIME_ZONE_CHOICES = [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 SENTIMENT_CHOICES = [("", "Not recorded"), *((str(value), label) for value, label in Interaction.Sentiment.choices)]
 FUTURE_TOLERANCE = timedelta(minutes=10)
 SELECT = forms.Select(attrs={"class": "form-select"})
@@ -78,9 +78,12 @@ class ClientFilterForm(forms.Form):
         self.fields["account_manager"].choices = [("", "Anyone"), *((m.pk, str(m)) for m in managers)]
 
 
-class ClientForm(ServiceModelForm):
+class ClientForm(PlainMessagesMixin, ServiceModelForm):
     website = forms.URLField(max_length=300, required=False, assume_scheme="https")
-    time_zone = forms.ChoiceField(choices=TIME_ZONE_CHOICES, initial="UTC")
+    time_zone = TimeZoneField(label="Time zone")
+    currency = forms.ChoiceField(
+        choices=currency_choices, initial="EUR", required=False, widget=SELECT, help_text="Costs show in it."
+    )
     account_manager = forms.ModelChoiceField(queryset=staff_users())
     team = forms.ModelMultipleChoiceField(
         queryset=staff_users(),
@@ -101,6 +104,7 @@ class ClientForm(ServiceModelForm):
             "team",
             "checkin_cadence_days",
             "preferred_channel",
+            "currency",
             "goals",
             "kpis",
             "notes",
@@ -111,8 +115,15 @@ class ClientForm(ServiceModelForm):
             "notes": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, editor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["time_zone"].keep = self.instance.time_zone if self.instance.pk else None
+        if not self.instance.pk and not self.is_bound:
+            self.initial.setdefault("time_zone", editor.time_zone)  # most clients share the manager's zone
+        # The account manager is not offered as her own teammate (the service drops her anyway).
+        manager = self.instance.account_manager if self.instance.pk else self.initial.get("account_manager")
+        if manager is not None:
+            self.fields["team"].queryset = staff_users().exclude(pk=getattr(manager, "pk", manager))
         if self.instance.cadence_before_recovery:
             # Edit the usual cadence; recovery mode holds the live one at 7 days until it ends.
             self.initial["checkin_cadence_days"] = self.instance.cadence_before_recovery
@@ -122,8 +133,11 @@ class ClientForm(ServiceModelForm):
                 "A project is in recovery: check-ins stay at least weekly until it ends, then this cadence returns."
             )
 
+    def clean_currency(self) -> str:
+        return self.cleaned_data["currency"] or self.instance.currency or "EUR"
 
-class ContactForm(ServiceModelForm):
+
+class ContactForm(PlainMessagesMixin, ServiceModelForm):
     class Meta:
         model = Contact
         fields = ["name", "email", "phone", "title", "is_primary", "receives_reports", "notes"]
@@ -165,7 +179,7 @@ class PickMultipleField(forms.TypedMultipleChoiceField):
         )
 
 
-class InteractionForm(PlausibleDatesMixin, forms.Form):
+class InteractionForm(PlainMessagesMixin, PlausibleDatesMixin, forms.Form):
     kind = forms.ChoiceField(
         choices=Interaction.Kind.choices, initial=Interaction.Kind.MEETING, widget=forms.RadioSelect, label="What"
     )
@@ -231,7 +245,7 @@ class LogInteractionForm(InteractionForm):
     )
 
 
-class ActionItemForm(PlausibleDatesMixin, forms.Form):
+class ActionItemForm(PlainMessagesMixin, PlausibleDatesMixin, forms.Form):
     text = forms.CharField(label="Action", max_length=500, required=False)
     owner_side = forms.ChoiceField(label="Whose", choices=ActionItem.Side.choices, initial=ActionItem.Side.US)
     due_on = forms.DateField(label="Due", required=False, widget=DateInput())
@@ -268,7 +282,7 @@ ActionItemFormSet = forms.formset_factory(ActionItemForm, extra=1, max_num=25, v
 ACTION_ITEMS_PREFIX = "items"
 
 
-class CheckInRescheduleForm(PlausibleDatesMixin, ServiceModelForm):
+class CheckInRescheduleForm(PlainMessagesMixin, PlausibleDatesMixin, ServiceModelForm):
     class Meta:
         model = CheckIn
         fields = ["due_on"]

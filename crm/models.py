@@ -10,6 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import validate_time_zone
+from ui.money import validate_currency
 
 STAFF = Q(role__in=["admin", "manager"])
 
@@ -64,6 +65,12 @@ class Client(models.Model):
         null=True, blank=True, editable=False, help_text="The cadence to restore when recovery mode ends."
     )
     preferred_channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    currency = models.CharField(
+        max_length=3,
+        default="EUR",
+        validators=[validate_currency],
+        help_text="ISO 4217 code of the money the client is billed in; costs show in it.",
+    )
     goals = models.TextField("goals and objectives", max_length=5000, blank=True)
     kpis = models.TextField("KPIs and success criteria", max_length=5000, blank=True)
     notes = models.TextField(max_length=20000, blank=True, help_text="Markdown.")

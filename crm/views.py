@@ -70,7 +70,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(GET_POST)
 def client_create(request: HttpRequest) -> HttpResponse:
-    form = ClientForm(request.POST or None, initial={"account_manager": request.user})
+    form = ClientForm(request.POST or None, editor=request.user, initial={"account_manager": request.user})
     if request.method == "POST" and form.is_valid():
         try:
             client = services.client_create(editor=request.user, **form.cleaned_data)
@@ -94,7 +94,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(GET_POST)
 def client_edit(request: HttpRequest, pk: int) -> HttpResponse:
     client = _active_client(request, pk)
-    form = ClientForm(request.POST or None, instance=client)
+    form = ClientForm(request.POST or None, instance=client, editor=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         team = data.pop("team")

@@ -127,6 +127,7 @@ class ClientChange:
     schedule_impact_days: int
     cost_impact: Decimal | None
     decided_at: datetime | None
+    currency: str  # the client's, ISO 4217
 
 
 @dataclass(frozen=True)
@@ -464,7 +465,8 @@ def project_window(
         else [],
         changes=[
             ClientChange(
-                **{**c, "kind": ChangeRequest.Kind(c["kind"]).label, "status": ChangeRequest.Status(c["status"]).label}
+                **{**c, "kind": ChangeRequest.Kind(c["kind"]).label, "status": ChangeRequest.Status(c["status"]).label},
+                currency=client.currency,
             )
             for c in changes
         ],

@@ -10,7 +10,7 @@ from crm.forms import SELECT, DateInput, staff_users
 from crm.models import Client
 from projects.models import ChangeRequest, Decision, Health, Milestone, Project, RiskIssue, StatusUpdate
 from projects.selectors import PROJECT_SORTS
-from ui.forms import PlausibleDatesMixin, ServiceModelForm
+from ui.forms import PlainMessagesMixin, PlausibleDatesMixin, ServiceModelForm
 
 OPEN_STATUSES = [(value, label) for value, label in Project.Status.choices if value not in ("completed", "cancelled")]
 SCORE_CHOICES = [(1, "1 — very low"), (2, "2 — low"), (3, "3 — medium"), (4, "4 — high"), (5, "5 — very high")]
@@ -32,7 +32,7 @@ class ProjectFilterForm(forms.Form):
         self.fields["client"].choices = [("", "Any client"), *((c.pk, c.name) for c in clients)]
 
 
-class ProjectForm(PlausibleDatesMixin, ServiceModelForm):
+class ProjectForm(PlainMessagesMixin, PlausibleDatesMixin, ServiceModelForm):
     manager = forms.ModelChoiceField(queryset=staff_users())
     team = forms.ModelMultipleChoiceField(queryset=staff_users(), required=False, widget=forms.CheckboxSelectMultiple)
     status = forms.ChoiceField(choices=OPEN_STATUSES, help_text="Complete or cancel a project with “Close project”.")
@@ -71,7 +71,7 @@ class ProjectForm(PlausibleDatesMixin, ServiceModelForm):
             self.fields["client"].queryset = clients
 
 
-class ProjectCloseForm(PlausibleDatesMixin, forms.Form):
+class ProjectCloseForm(PlainMessagesMixin, PlausibleDatesMixin, forms.Form):
     status = forms.ChoiceField(
         label="How did it end?",
         choices=[(Project.Status.COMPLETED, "Completed"), (Project.Status.CANCELLED, "Cancelled")],
@@ -81,7 +81,7 @@ class ProjectCloseForm(PlausibleDatesMixin, forms.Form):
     outcome = forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class MilestoneForm(PlausibleDatesMixin, ServiceModelForm):
+class MilestoneForm(PlainMessagesMixin, PlausibleDatesMixin, ServiceModelForm):
     class Meta:
         model = Milestone
         fields = ["title", "due_on", "weight", "client_visible", "description"]
@@ -100,7 +100,7 @@ class MilestoneForm(PlausibleDatesMixin, ServiceModelForm):
         return due_on
 
 
-class MilestoneRescheduleForm(PlausibleDatesMixin, forms.Form):
+class MilestoneRescheduleForm(PlainMessagesMixin, PlausibleDatesMixin, forms.Form):
     due_on = forms.DateField(label="New due date", widget=DateInput())
     reason = forms.CharField(max_length=500, help_text="Shown with the change, and to the client if they can see it.")
 
@@ -118,7 +118,7 @@ class MilestoneRescheduleForm(PlausibleDatesMixin, forms.Form):
         return due_on
 
 
-class RiskForm(ServiceModelForm):
+class RiskForm(PlainMessagesMixin, ServiceModelForm):
     probability = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, widget=SELECT, initial=3)
     impact = forms.TypedChoiceField(choices=SCORE_CHOICES, coerce=int, widget=SELECT, initial=3)
 
@@ -145,7 +145,7 @@ class RiskForm(ServiceModelForm):
             del self.fields["status"]
 
 
-class ChangeRequestForm(ServiceModelForm):
+class ChangeRequestForm(PlainMessagesMixin, ServiceModelForm):
     class Meta:
         model = ChangeRequest
         fields = [
@@ -162,9 +162,10 @@ class ChangeRequestForm(ServiceModelForm):
     def __init__(self, *args: Any, project: Project, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.instance.project = project
+        self.fields["cost_impact"].label = f"Cost impact ({project.client.currency})"
 
 
-class DecisionForm(PlausibleDatesMixin, ServiceModelForm):
+class DecisionForm(PlainMessagesMixin, PlausibleDatesMixin, ServiceModelForm):
     class Meta:
         model = Decision
         fields = ["title", "rationale", "made_by", "decided_on", "client_visible"]
@@ -181,7 +182,7 @@ class DecisionForm(PlausibleDatesMixin, ServiceModelForm):
         return decided_on
 
 
-class StatusUpdateForm(ServiceModelForm):
+class StatusUpdateForm(PlainMessagesMixin, ServiceModelForm):
     class Meta:
         model = StatusUpdate
         fields = ["health", "reason", "accomplished", "next_steps", "blockers", "client_visible"]
@@ -205,7 +206,7 @@ class StatusUpdateForm(ServiceModelForm):
         return cleaned
 
 
-class RecoveryStartForm(forms.Form):
+class RecoveryStartForm(PlainMessagesMixin, forms.Form):
     root_cause = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="Root cause")
     reset_expectations = forms.CharField(
         max_length=5000,
@@ -222,11 +223,11 @@ class RecoveryStartForm(forms.Form):
     exit_criteria = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 2}), label="Exit criteria")
 
 
-class RecoveryEndForm(forms.Form):
+class RecoveryEndForm(PlainMessagesMixin, forms.Form):
     outcome = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 3}), label="How did it go?")
 
 
-class ReportNoteForm(forms.Form):
+class ReportNoteForm(PlainMessagesMixin, forms.Form):
     note = forms.CharField(
         label="Note for the next report",
         required=False,

@@ -5,6 +5,17 @@
   "use strict";
   if (typeof Chart === "undefined") return;
 
+  // Long labels break into lines of about `width` characters, so a narrow chart does not clip them.
+  function wrap(label, width) {
+    const lines = [];
+    for (const word of String(label).split(" ")) {
+      const last = lines.length - 1;
+      if (last >= 0 && (lines[last] + " " + word).length <= width) lines[last] += " " + word;
+      else lines.push(word);
+    }
+    return lines;
+  }
+
   const BAND_COLOURS = { healthy: "#146c43", watch: "#ffc107", at_risk: "#b02a37" };
   const builders = {
     bands(data) {
@@ -51,7 +62,7 @@
       return {
         type: "bar",
         data: {
-          labels: data.map((factor) => factor.label),
+          labels: data.map((factor) => wrap(factor.label, 16)),
           datasets: [{ label: "Points taken off", data: data.map((factor) => factor.points), backgroundColor: "#b02a37" }],
         },
         options: { indexAxis: "y", plugins: { legend: { display: false } }, scales: { x: { max: 0 } } },

@@ -301,6 +301,7 @@ def test_a_model_form_never_writes_onto_the_instance_it_edits(acme, other_pm):
     form = ClientForm(
         client_form_data(other_pm, name="Renamed", time_zone="Asia/Tokyo", team=[acme.account_manager_id]),
         instance=acme,
+        editor=other_pm,
     )
     assert form.is_valid(), form.errors
     assert (acme.name, acme.time_zone, acme.account_manager_id) == (

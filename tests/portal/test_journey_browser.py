@@ -60,7 +60,7 @@ def test_an_invited_contact_follows_their_project_and_nothing_else(
     portal.get_by_role("link", name="Data platform").click()
     expect(portal.get_by_role("heading", name="Data platform", level=1)).to_be_visible()
     status = portal.get_by_role("region", name="Where things stand")
-    expect(status.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "50")
+    expect(status.get_by_role("progressbar")).to_have_attribute("value", "50")
     risks = portal.get_by_role("region", name="Risks and issues")
     expect(risks).to_contain_text("Vendor API late")
     expect(risks).not_to_contain_text("Team morale low")

@@ -34,7 +34,7 @@ def test_a_manager_runs_a_project_into_recovery(page, live_server, pm, acme, sig
 
     page.get_by_role("button", name="Complete Discovery").click()
     health = page.get_by_role("region", name="Health and progress")
-    expect(health.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "33")
+    expect(health.get_by_role("progressbar")).to_have_attribute("value", "33")
     expect(health).to_contain_text("33%")
 
     page.get_by_role("link", name="Reschedule Build").click()

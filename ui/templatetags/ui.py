@@ -1,13 +1,18 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django import template
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.forms.utils import pretty_name
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from ui.email_html import email_html_for_page
 from ui.markdown import render_markdown
+from ui.money import money as format_money
+from ui.money import reader_locale
 
 register = template.Library()
 
@@ -40,3 +45,55 @@ def is_past(value: date | None) -> bool:
 @register.filter
 def days_from_today(value: date | None) -> int | None:
     return None if value is None else (value - timezone.localdate()).days
+
+
+@register.filter
+def datetime_attr(value: datetime | date | None) -> str:
+    """A `<time datetime>` value the HTML standard accepts: whole seconds (it allows at most three
+    fraction digits; Django's "c" format writes six)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
+
+
+@register.filter
+def week_of(value: Any) -> str:
+    """ "Week of 23 Nov": the Monday of the value's week, as a person reads it (not "2026-W48").
+    The year is added when it is not the current one."""
+    if value is None:
+        return ""
+    if hasattr(value, "iso_week"):  # a weekly report: the ISO week it was due in
+        value = date.fromisocalendar(value.iso_year, value.iso_week, 1)
+    day = value.date() if isinstance(value, datetime) else value
+    monday = day - timedelta(days=day.weekday())
+    text = f"Week of {monday.day} {monday:%b}"
+    return text if monday.year == timezone.localdate().year else f"{text} {monday.year}"
+
+
+@register.inclusion_tag("ui/error_summary.html")
+def error_summary(*forms: Any) -> dict[str, object]:
+    """A list of every error at the top of a form (and its formsets) that has more than one,
+    each linking to its field. A single error needs no summary: it shows beside its field."""
+    entries: list[dict[str, str]] = []
+    for form in forms:
+        if form is None or not form.is_bound:
+            continue
+        for each in getattr(form, "forms", [form]):  # a formset's forms, or the form itself
+            for name, errors in each.errors.items():
+                field = each.fields.get(name) if name != NON_FIELD_ERRORS else None
+                anchor = each[name].id_for_label if field is not None else ""
+                label = str(field.label or pretty_name(name)) if field is not None else ""
+                entries += [{"anchor": anchor, "label": label, "message": str(error)} for error in errors]
+        entries += [{"anchor": "", "label": "", "message": str(e)} for e in getattr(form, "non_form_errors", list)()]
+    return {"entries": entries if len(entries) > 1 else []}
+
+
+@register.simple_tag(takes_context=True)
+def money(context: template.Context, amount: Any, currency: str) -> str:
+    """An amount in the client's currency, formatted for the reader: the locale of the
+    request's Accept-Language (or the site's language in an email)."""
+    request = context.get("request")
+    accept = request.headers.get("Accept-Language", "") if request is not None else ""
+    return format_money(amount, currency, locale=reader_locale(accept))
