@@ -4,7 +4,7 @@ caller's scope is a 404 here exactly as it is there."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q, QuerySet
@@ -32,7 +32,7 @@ def _filters(serializer_class: type[serializers.Serializer], request: Request) -
     return dict(serializer.validated_data)
 
 
-def _raise_service_error(error: DjangoValidationError) -> None:
+def _raise_service_error(error: DjangoValidationError) -> NoReturn:
     detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
     raise ValidationError(detail) from error
 
