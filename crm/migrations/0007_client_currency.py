@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('crm', '0004_former_clients_have_no_regular_checkin'),
+        ('crm', '0006_health_history_and_client_pulse'),
     ]
 
     operations = [
