@@ -354,7 +354,8 @@ def test_every_page_passes_axe_and_fits_the_screen(
             found.append("the + Log button is not visible without opening the menu")
         if page.name == "crm:client_detail" and viewport == PHONE:
             top = {
-                name: tab.get_by_role("heading", name=name).bounding_box()["y"] for name in ("Timeline", "Relationship")
+                name: tab.get_by_role("heading", name=name, exact=True).bounding_box()["y"]
+                for name in ("Timeline", "Relationship")
             }
             if not top["Timeline"] < top["Relationship"]:
                 found.append("on a phone the timeline comes after the relationship details")
