@@ -120,10 +120,9 @@ class ClientForm(PlainMessagesMixin, ServiceModelForm):
         self.fields["time_zone"].keep = self.instance.time_zone if self.instance.pk else None
         if not self.instance.pk and not self.is_bound:
             self.initial.setdefault("time_zone", editor.time_zone)  # most clients share the manager's zone
-        # The account manager is not offered as her own teammate (the service drops her anyway).
-        manager = self.instance.account_manager if self.instance.pk else self.initial.get("account_manager")
-        if manager is not None:
-            self.fields["team"].queryset = staff_users().exclude(pk=getattr(manager, "pk", manager))
+        # The account manager is not offered as her own teammate: static/js/forms.js hides her box
+        # as she is picked (a handover keeps the former manager choosable), and the service drops
+        # her from the team anyway.
         if self.instance.cadence_before_recovery:
             # Edit the usual cadence; recovery mode holds the live one at 7 days until it ends.
             self.initial["checkin_cadence_days"] = self.instance.cadence_before_recovery

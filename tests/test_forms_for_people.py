@@ -143,14 +143,6 @@ def test_the_cadence_input_has_the_servers_limits(signed_in):
     assert 'min="1"' in cadence and 'max="365"' in cadence
 
 
-def test_team_does_not_offer_the_account_manager_herself(signed_in, pm, teammate, acme):
-    for url in (reverse("crm:client_create"), reverse("crm:client_edit", args=[acme.pk])):
-        html = signed_in.get(url).content.decode()
-        team = re.findall(r'<input[^>]*name="team"[^>]*value="(\d+)"', html)
-        assert str(pm.pk) not in team, url
-        assert str(teammate.pk) in team, url
-
-
 @time_machine.travel(datetime(2026, 11, 25, 12, 0, tzinfo=UTC), tick=False)
 @pytest.mark.parametrize(
     ("value", "text"),

@@ -354,7 +354,8 @@ def test_every_page_passes_axe_and_fits_the_screen(
             found.append("the + Log button is not visible without opening the menu")
         if page.name == "crm:client_detail" and viewport == PHONE:
             top = {
-                name: tab.get_by_role("heading", name=name).bounding_box()["y"] for name in ("Timeline", "Relationship")
+                name: tab.get_by_role("heading", name=name, exact=True).bounding_box()["y"]
+                for name in ("Timeline", "Relationship")
             }
             if not top["Timeline"] < top["Relationship"]:
                 found.append("on a phone the timeline comes after the relationship details")
@@ -390,3 +391,15 @@ def test_the_error_summary_takes_the_focus_and_links_to_the_field(page, live_ser
     expect(summary).to_be_focused()
     summary.get_by_role("link", name="Name").click()
     expect(page.get_by_label("Name")).to_be_focused()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_team_does_not_offer_the_account_manager_herself(page, live_server, pm, teammate, sign_in_browser):
+    sign_in_browser(page, pm)
+    page.goto(f"{live_server.url}/clients/new/")
+    expect(page.get_by_label(str(pm), exact=True)).to_be_hidden()
+    expect(page.get_by_label(str(teammate), exact=True)).to_be_visible()
+    page.get_by_label("Account manager").select_option(str(teammate.pk))
+    expect(page.get_by_label(str(teammate), exact=True)).to_be_hidden()
+    expect(page.get_by_label(str(pm), exact=True)).to_be_visible()
