@@ -17,6 +17,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +35,25 @@ PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 # Named URLs that have no page of their own to check, and why.
-EXCLUDED_NAMESPACES = {"admin": "Django's own admin; its markup is Django's, not ours"}
+EXCLUDED_NAMESPACES = {
+    "admin": "Django's own admin; its markup is Django's, not ours",
+    "api": "the REST API's JSON, its schema and Swagger UI (drf-spectacular's markup); the account page is checked",
+}
 EXCLUDED = {
     "ops:healthz": "JSON for the load balancer, not a page",
     "crm:action_item_row": "an htmx fragment; checked inside the log form after '+ Add another action item'",
     "crm:client_archive": "POST only: redirects to the client page",
     "crm:client_restore": "POST only: redirects to the client page",
-    "crm:contact_portal_grant": "POST only: redirects to the client page",
-    "crm:contact_portal_revoke": "POST only: redirects to the client page",
+    "portal_access:grant": "POST only: redirects to the contact's page",
+    "portal_access:revoke": "POST only: redirects to the contact's page",
+    "portal:project_pulse": "POST only: redirects to the portal project page, which shows the question",
+    "exchange:import_commit": "POST only: redirects to the client list, or back to the preview",
+    "exchange:import_discard": "POST only: redirects to the import page",
+    "exchange:export_clients": "a CSV or XLSX download, not a page",
+    "exchange:export_contacts": "a CSV or XLSX download, not a page",
+    "exchange:export_interactions": "a CSV or XLSX download, not a page",
+    "exchange:export_projects": "a CSV or XLSX download, not a page",
+    "exchange:export_risks": "a CSV or XLSX download, not a page",
     "crm:action_item_complete": "POST only: redirects back, or an htmx swap of the row",
     "crm:checkin_skip": "POST only: redirects back",
     "projects:milestone_complete": "POST only: redirects to the project page",
@@ -80,10 +92,14 @@ class World:
 
 def build_world() -> World:
     """The demo data, and a page table over it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
     from crm.models import CheckIn, Client, Contact, Interaction
     from crm.unsubscribe import unsubscribe_url
+    from exchange.services import import_upload_create
     from ops.demo import DEFAULT_DEMO_PASSWORD, seed_demo
     from portal.models import SignInToken
+    from portal.pulse import pulse_token
     from portal.services import token_issue
     from projects.models import ChangeRequest, Milestone, Project, RiskIssue, StatusReport
 
@@ -101,6 +117,17 @@ def build_world() -> World:
     assert ChangeRequest.objects.filter(project=project).exists()
     report = StatusReport.objects.filter(project=project).first()
     assert report is not None and checkin is not None and contact is not None and interaction is not None
+    upload = import_upload_create(
+        owner=maya,
+        file=SimpleUploadedFile(
+            "clients.csv",
+            b"Client,Contact,Email\nNorthwind Logistics,Ana Ops,ana@northwind.test\n,No client,x@y.test\n",
+        ),
+    )
+    reader = Contact.objects.filter(client=project.client, receives_reports=True, unsubscribed_at=None).first()
+    assert reader is not None
+    week = date.fromisocalendar(report.iso_year, report.iso_week, 1)  # the report's week, as in its email
+    pulse = pulse_token(contact_id=reader.pk, project_id=project.pk, week=week)
 
     m = "manager"
     pages = [
@@ -162,6 +189,15 @@ def build_world() -> World:
         Page("projects:report_note", m, reverse("projects:report_note", args=[project.pk])),
         Page("projects:status_report_detail", m, reverse("projects:status_report_detail", args=[report.pk])),
         Page("reports:preview", m, reverse("reports:preview", args=[project.pk])),
+        Page("search:search", m, reverse("search:search") + "?q=northwind"),
+        Page(
+            "search:search", m, reverse("search:search") + "?q=nortwind&kind=client", label="search:search (one kind)"
+        ),
+        Page("history:detail", m, reverse("history:detail", args=["client", client.pk])),
+        Page("history:detail", m, reverse("history:detail", args=["project", project.pk]), label="history (project)"),
+        Page("exchange:import_start", m, reverse("exchange:import_start")),
+        Page("exchange:import_preview", m, reverse("exchange:import_preview", args=[upload.pk])),
+        Page("api:account", m, reverse("api:account")),
         # The client's window.
         Page("portal:home", "client", reverse("portal:home")),
         Page("portal:project_detail", "client", reverse("portal:project_detail", args=[project.pk])),
@@ -193,6 +229,14 @@ def build_world() -> World:
             "portal:invitation",
             "visitor",
             reverse("portal:invitation", args=[token_issue(user=portal_user, purpose=SignInToken.Purpose.INVITATION)]),
+        ),
+        Page("portal:pulse", "visitor", reverse("portal:pulse", args=[pulse]) + "?score=4"),
+        Page(
+            "portal:pulse",
+            "visitor",
+            reverse("portal:pulse", args=["not-a-link"]),
+            label="pulse (bad link)",
+            status=400,
         ),
         Page("email:unsubscribe", "visitor", unsubscribe_url(contact).split("://", 1)[-1].split("/", 1)[-1]),
     ]

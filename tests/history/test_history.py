@@ -79,6 +79,7 @@ def test_the_client_history_shows_the_status_change_by_the_person_who_made_it(cl
 def test_a_change_made_by_a_job_names_the_job(settings, acme):
     settings.CELERY_TASK_ALWAYS_EAGER = True
     assert Client.objects.get(pk=acme.pk).health_band == ""
+    Client.objects.filter(pk=acme.pk).update(health_stale_since=timezone.now())  # a change marked it
     client_health_recompute_task.delay(acme.pk)
 
     event = ClientEvent.objects.filter(pgh_obj_id=acme.pk, pgh_label="update").latest("pgh_id")
@@ -88,6 +89,7 @@ def test_a_change_made_by_a_job_names_the_job(settings, acme):
 
 def test_the_page_names_the_job(client, settings, pm, acme):
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    Client.objects.filter(pk=acme.pk).update(health_stale_since=timezone.now())  # a change marked it
     client_health_recompute_task.delay(acme.pk)
     client.force_login(pm)
     html = client.get(history_url("client", acme.pk)).content.decode()
