@@ -109,7 +109,10 @@ def _manager_urls(world):
                 if entry.namespace not in skip and entry.app_name not in skip:
                     walk(entry.url_patterns, entry.namespace)
             elif isinstance(entry, URLPattern) and entry.name:
-                kwargs = {name: world.a.project.pk for name in entry.pattern.regex.groupindex}
+                # Every argument is the id of one of client A's objects; an export's format is a format.
+                kwargs = {
+                    name: "csv" if name == "fmt" else world.a.project.pk for name in entry.pattern.regex.groupindex
+                }
                 urls.append(reverse(f"{namespace}:{entry.name}" if namespace else entry.name, kwargs=kwargs))
 
     walk(get_resolver().url_patterns, None)
