@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -40,6 +41,12 @@ def _rows_store(upload: ImportUpload, plan: Plan) -> None:
     )
 
 
+def import_uploads_prune_expired(*, now: datetime) -> int:
+    """Delete uploads (the file and its dry run) past their 24 hours; returns how many."""
+    _, deleted = ImportUpload.objects.filter(expires_at__lt=now).delete()
+    return deleted.get(ImportUpload._meta.label, 0)
+
+
 def import_upload_create(*, owner: User, file: UploadedFile) -> ImportUpload:
     """Keep an uploaded spreadsheet with its dry run. The size is checked before a byte is read;
     a file that cannot be imported at all raises ImportFileError and nothing is kept."""
@@ -53,7 +60,7 @@ def import_upload_create(*, owner: User, file: UploadedFile) -> ImportUpload:
     if not plan.outcomes:
         raise ImportFileError("The file has a header row but no rows to import.")
     with transaction.atomic():
-        ImportUpload.objects.filter(expires_at__lt=timezone.now()).delete()  # expired uploads of anyone
+        import_uploads_prune_expired(now=timezone.now())  # anyone's, so none waits for the nightly run
         upload = ImportUpload.objects.create(
             owner=owner,
             filename=(file.name or "upload")[:255],

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.services import session_prune_expired, throttle_prune
 from crm.services import checkin_reminders_create_due
+from exchange.services import import_uploads_prune_expired
 from ops.models import Heartbeat
 from outbox.services import email_enqueue_due
 from portal.reports import status_reports_create_due
@@ -58,15 +59,17 @@ class Housekeeping:
     throttle_hits: int
     sign_in_tokens: int
     sessions: int
+    import_uploads: int
 
 
 def housekeeping_run(*, now: datetime | None = None) -> Housekeeping:
     """Prune the rows that would otherwise grow forever: throttle hits, sign-in links that were
-    used or expired, expired sessions. Each prune deletes by age alone, so running it twice, or
+    used or expired, expired sessions, import uploads past their 24 hours. Each prune deletes by age alone, so running it twice, or
     late, or from two beats at once removes nothing it should keep."""
     now = now or timezone.now()
     return Housekeeping(
         throttle_hits=_step(throttle_prune, now=now),
         sign_in_tokens=_step(sign_in_token_prune, now=now),
         sessions=_step(session_prune_expired, now=now),
+        import_uploads=_step(import_uploads_prune_expired, now=now),
     )

@@ -21,4 +21,9 @@ def dispatch() -> dict[str, int]:
 @shared_task(name="ops.tasks.housekeeping")
 def housekeeping() -> dict[str, int]:
     pruned = housekeeping_run()
-    return {"throttle_hits": pruned.throttle_hits, "sign_in_tokens": pruned.sign_in_tokens, "sessions": pruned.sessions}
+    return {
+        "throttle_hits": pruned.throttle_hits,
+        "sign_in_tokens": pruned.sign_in_tokens,
+        "sessions": pruned.sessions,
+        "import_uploads": pruned.import_uploads,
+    }

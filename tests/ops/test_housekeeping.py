@@ -85,7 +85,7 @@ def test_the_housekeeping_task_runs_every_prune_and_beat_wakes_it_nightly():
     token("used-long-ago", expires_in=timedelta(minutes=5), used_ago=timedelta(days=2))
     session(expires_in=-timedelta(hours=1))
 
-    assert housekeeping.delay().get() == {"throttle_hits": 1, "sign_in_tokens": 1, "sessions": 1}
+    assert housekeeping.delay().get() == {"throttle_hits": 1, "sign_in_tokens": 1, "sessions": 1, "import_uploads": 0}
 
     entry = settings.CELERY_BEAT_SCHEDULE["housekeeping"]
     assert entry["task"] == housekeeping.name
@@ -105,3 +105,20 @@ def test_one_failing_prune_does_not_stop_the_others(monkeypatch):
 
     assert (pruned.throttle_hits, pruned.sessions) == (0, 1)
     assert ThrottleHit.objects.count() == 1
+
+
+def test_import_uploads_past_their_24_hours_are_pruned_with_their_rows():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from exchange.models import ImportRow, ImportUpload
+    from exchange.services import import_upload_create
+
+    owner = UserFactory()
+    csv = b"Client\nAcme\nGlobex\n"
+    stale = import_upload_create(owner=owner, file=SimpleUploadedFile("old.csv", csv))
+    fresh = import_upload_create(owner=owner, file=SimpleUploadedFile("new.csv", csv))
+    ImportUpload.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    assert ops_services.housekeeping_run().import_uploads == 1
+    assert list(ImportUpload.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not ImportRow.objects.filter(upload_id=stale.pk).exists()
